@@ -1,0 +1,166 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/sirupsen/logrus"
+	"golang.org/x/term"
+
+	"wxpub/config"
+	"wxpub/issue"
+	"wxpub/lint"
+	"wxpub/render"
+)
+
+// App is wxpub's wiring: the configuration and the logger every command shares.
+type App struct {
+	Config *config.Config
+	Log    *logrus.Logger
+	Out    io.Writer
+}
+
+func newLogger(c config.Log, w io.Writer) *logrus.Logger {
+	log := logrus.New()
+	log.SetOutput(w)
+	lvl, err := logrus.ParseLevel(c.Level)
+	if err != nil {
+		lvl = logrus.InfoLevel
+	}
+	log.SetLevel(lvl)
+	if c.Format == "json" {
+		log.SetFormatter(&logrus.JSONFormatter{})
+	} else {
+		f, ok := w.(*os.File)
+		log.SetFormatter(&logrus.TextFormatter{ForceColors: ok && term.IsTerminal(int(f.Fd())), DisableTimestamp: ok && term.IsTerminal(int(f.Fd()))})
+	}
+	return log
+}
+
+// Close releases what the app holds; nothing yet, but commands call it so that stores and
+// servers added later close in one place.
+func (a *App) Close() error { return nil }
+
+// theme loads the configured theme.
+func (a *App) theme() (*render.Theme, error) {
+	return render.LoadTheme(a.Config.Render.Theme)
+}
+
+// prepare parses an issue and loads the theme: the first steps of every command that
+// works on an issue file.
+func (a *App) prepare(path string) (*issue.Issue, *render.Theme, error) {
+	is, err := issue.ParseFile(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	t, err := a.theme()
+	if err != nil {
+		return nil, nil, err
+	}
+	return is, t, nil
+}
+
+func (a *App) renderOptions(t *render.Theme) render.Options {
+	return render.Options{Theme: t, Author: a.Config.Render.Author}
+}
+
+// Render writes an issue's content HTML to out ("" or "-" for standard output).
+func (a *App) Render(path, out string) error {
+	is, t, err := a.prepare(path)
+	if err != nil {
+		return err
+	}
+	art, err := render.Render(is, a.renderOptions(t))
+	if err != nil {
+		return err
+	}
+	if err := a.write(out, []byte(art.Content)); err != nil {
+		return err
+	}
+	a.Log.WithFields(logrus.Fields{"file": path, "items": len(is.Items()), "chars": len([]rune(art.Content)), "theme": t.Name}).Info("rendered")
+	return nil
+}
+
+// Preview writes a standalone page showing the article at phone width.
+func (a *App) Preview(path, out string) error {
+	is, t, err := a.prepare(path)
+	if err != nil {
+		return err
+	}
+	page, err := render.Preview(is, a.renderOptions(t))
+	if err != nil {
+		return err
+	}
+	if err := a.write(out, page); err != nil {
+		return err
+	}
+	if out != "" && out != "-" {
+		abs, _ := filepath.Abs(out)
+		a.Log.WithField("file", path).Infof("preview written: file://%s", abs)
+	}
+	return nil
+}
+
+// Lint prints every finding; it fails when any is an error.
+func (a *App) Lint(path string) error {
+	is, t, err := a.prepare(path)
+	if err != nil {
+		return err
+	}
+	art, err := render.Render(is, a.renderOptions(t))
+	if err != nil {
+		return err
+	}
+	fs := lint.Check(is, art, t)
+	for _, f := range fs {
+		fmt.Fprintln(a.Out, f)
+	}
+	if n := fs.Errors(); n > 0 {
+		return &exitError{msg: fmt.Sprintf("%s: %d errors", path, n)}
+	}
+	return nil
+}
+
+// Inspect prints the parsed issue as JSON.
+func (a *App) Inspect(path string) error {
+	is, err := issue.ParseFile(path)
+	if err != nil {
+		return err
+	}
+	data, err := is.JSON()
+	if err != nil {
+		return err
+	}
+	_, err = a.Out.Write(append(data, '\n'))
+	return err
+}
+
+// write writes data to a file atomically (a temporary file renamed into place, so a failed
+// run never leaves half a file), or to standard output.
+func (a *App) write(path string, data []byte) error {
+	if path == "" || path == "-" {
+		_, err := a.Out.Write(data)
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".wxpub-*")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}

@@ -1,0 +1,199 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+)
+
+const sample = "../../issue/testdata/sample-135.md"
+
+// run executes wxpub in-process with args and returns what it printed on stdout.
+func run(t *testing.T, args ...string) (string, error) {
+	t.Helper()
+	t.Chdir(t.TempDir()) // no stray wxpub.yaml
+	for i, a := range args {
+		if strings.HasPrefix(a, "../../") {
+			args[i] = filepath.Join(repoRoot, strings.TrimPrefix(a, "../../"))
+		}
+	}
+	cmd := newRootCmd()
+	var out bytes.Buffer
+	cmd.SetOut(&out)
+	cmd.SetErr(&out)
+	cmd.SetArgs(append([]string{"--log-level", "error"}, args...))
+	err := cmd.Execute()
+	return out.String(), err
+}
+
+var repoRoot = func() string {
+	wd, _ := os.Getwd()
+	return filepath.Clean(filepath.Join(wd, "..", ".."))
+}()
+
+func keys(m map[string]any) string {
+	var ks []string
+	for k := range m {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return strings.Join(ks, ",")
+}
+
+// The inspect JSON is a contract other tools rely on.
+func TestInspectShape(t *testing.T) {
+	out, err := run(t, "inspect", sample)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatalf("inspect did not print JSON: %v\n%s", err, out)
+	}
+	for _, k := range []string{"number", "date", "title", "sections", "disclaimer", "warnings"} {
+		if _, ok := doc[k]; !ok {
+			t.Errorf("inspect JSON lacks %q", k)
+		}
+	}
+	if doc["number"].(float64) != 135 || doc["date"] != "2020-04" {
+		t.Errorf("number, date = %v, %v", doc["number"], doc["date"])
+	}
+	if k := keys(doc["title"].(map[string]any)); k != "en,zh" {
+		t.Errorf("title keys = %s", k)
+	}
+	sec := doc["sections"].([]any)[0].(map[string]any)
+	if k := keys(sec); k != "items,title" {
+		t.Errorf("section keys = %s", k)
+	}
+	item := sec["items"].([]any)[0].(map[string]any)
+	for _, k := range []string{"id", "title", "body", "links"} {
+		if _, ok := item[k]; !ok {
+			t.Errorf("item lacks %q", k)
+		}
+	}
+	if item["id"] != "135-1" || keys(item["body"].(map[string]any)) != "en,zh" {
+		t.Errorf("item = %v", item)
+	}
+	if links, ok := item["links"].([]any); !ok || len(links) != 0 {
+		t.Errorf("links must be an empty list, got %v", item["links"])
+	}
+	w := doc["warnings"].([]any)[0].(map[string]any)
+	if k := keys(w); k != "line,message" {
+		t.Errorf("warning keys = %s", k)
+	}
+	if strings.Contains(out, `\u003c`) || strings.Contains(out, `\u0026`) {
+		t.Error("inspect escapes HTML characters")
+	}
+}
+
+func TestRenderWritesFile(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "out.html")
+	if _, err := run(t, "render", sample, "-o", out, "--theme", "jade"); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.HasPrefix(data, []byte("<section style=")) || !bytes.Contains(data, []byte("#0b6e61")) {
+		t.Errorf("render -o --theme jade wrote %.100s", data)
+	}
+	stdout, err := run(t, "render", sample)
+	if err != nil || !strings.HasPrefix(stdout, "<section") {
+		t.Errorf("render to stdout: %v %.60s", err, stdout)
+	}
+	page := filepath.Join(dir, "page.html")
+	if _, err := run(t, "preview", sample, "-o", page); err != nil {
+		t.Fatal(err)
+	}
+	if data, _ := os.ReadFile(page); !bytes.Contains(data, []byte("<!doctype html>")) || !bytes.Contains(data, []byte("max-width: 375px")) {
+		t.Errorf("preview page = %.100s", data)
+	}
+}
+
+func TestLintExit(t *testing.T) {
+	out, err := run(t, "lint", sample)
+	if err != nil {
+		t.Errorf("lint of the sample failed: %v", err)
+	}
+	if !strings.Contains(out, "sample-135.md:39: warning: placeholder link") {
+		t.Errorf("lint output = %q", out)
+	}
+	bad := filepath.Join(t.TempDir(), "long.md")
+	src := "---\ntitle: " + strings.Repeat("长", 40) + "\n---\n## 国内要闻 Domestic News\n### 标题\n正文\n### Title\nBody\n"
+	if err := os.WriteFile(bad, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err = run(t, "lint", bad)
+	var ee *exitError
+	if !errors.As(err, &ee) || !strings.Contains(out, bad+":2: title") {
+		t.Errorf("lint of an over-long title: err %v, output %q", err, out)
+	}
+}
+
+func TestBadInput(t *testing.T) {
+	dir := t.TempDir()
+	empty := filepath.Join(dir, "empty.md")
+	os.WriteFile(empty, nil, 0o644)
+	for _, cmd := range []string{"inspect", "render", "lint", "preview"} {
+		for _, path := range []string{empty, filepath.Join(dir, "missing.md")} {
+			if _, err := run(t, cmd, path); err == nil || !strings.Contains(err.Error(), path) {
+				t.Errorf("%s %s: err = %v, want one naming the file", cmd, path, err)
+			}
+		}
+	}
+	if _, err := run(t, "render"); err == nil {
+		t.Error("render without a file did not fail")
+	}
+	if _, err := run(t, "render", sample, "--theme", "nosuch"); err == nil || !strings.Contains(err.Error(), "nosuch") {
+		t.Errorf("unknown theme: %v", err)
+	}
+}
+
+func TestVersionAndHelp(t *testing.T) {
+	out, err := run(t, "version")
+	if err != nil || !strings.HasPrefix(out, "wxpub ") {
+		t.Errorf("version: %q, %v", out, err)
+	}
+	for _, c := range []string{"render", "preview", "lint", "inspect", "version"} {
+		out, err := run(t, c, "--help")
+		if err != nil || !strings.Contains(out, "Usage:") {
+			t.Errorf("%s --help: %v %q", c, err, out)
+		}
+	}
+}
+
+// The built command exits non-zero with the error on stderr, and logs as JSON on request.
+func TestBinaryExitStatus(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "wxpub")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	missing := filepath.Join(t.TempDir(), "nope.md")
+	cmd := exec.Command(bin, "inspect", missing)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	err := cmd.Run()
+	var xe *exec.ExitError
+	if !errors.As(err, &xe) || xe.ExitCode() != 1 || !strings.Contains(stderr.String(), "wxpub: read issue: open "+missing) {
+		t.Errorf("exit %v, stderr %q", err, stderr.String())
+	}
+	cmd = exec.Command(bin, "render", filepath.Join(repoRoot, "issue/testdata/sample-135.md"), "-o", filepath.Join(t.TempDir(), "x.html"), "--log-format", "json")
+	stderr.Reset()
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatal(err)
+	}
+	var line map[string]any
+	if err := json.Unmarshal(stderr.Bytes(), &line); err != nil || line["msg"] != "rendered" || line["level"] != "info" {
+		t.Errorf("json log line = %q (%v)", stderr.String(), err)
+	}
+}

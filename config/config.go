@@ -1,0 +1,134 @@
+// Package config loads wxpub's settings from, in rising order of precedence, built-in
+// defaults, the file wxpub.yaml (or --config PATH), WXPUB_* environment variables and
+// command-line flags. It is the only package that knows viper.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/pflag"
+	"github.com/spf13/viper"
+)
+
+// Config is every setting wxpub reads. Each key is also an environment variable: WXPUB_ and
+// the key path upper-cased with "." turned into "_" (log.level ↔ WXPUB_LOG_LEVEL).
+type Config struct {
+	Log    Log    `mapstructure:"log"`
+	Render Render `mapstructure:"render"`
+	// File is the config file that was read, "" when none was.
+	File string `mapstructure:"-"`
+}
+
+// Log configures logging.
+type Log struct {
+	// Level is one of trace, debug, info, warn, error.
+	Level string `mapstructure:"level"`
+	// Format is "text" (for people) or "json" (for log collectors).
+	Format string `mapstructure:"format"`
+}
+
+// Render configures how issues become articles.
+type Render struct {
+	// Theme is a built-in theme name or the path of a theme file (.yaml).
+	Theme string `mapstructure:"theme"`
+	// Author is the article author when an issue's front matter names none.
+	Author string `mapstructure:"author"`
+}
+
+// defaults lists every key with its default; a key must be here for its environment
+// variable to be seen (viper only binds the environment of keys it knows).
+var defaults = map[string]any{
+	"log.level":     "info",
+	"log.format":    "text",
+	"render.theme":  "classic",
+	"render.author": "",
+}
+
+// FlagKeys maps command-line flag names to the keys they set.
+var FlagKeys = map[string]string{
+	"log-level":  "log.level",
+	"log-format": "log.format",
+	"theme":      "render.theme",
+	"author":     "render.author",
+}
+
+// Load reads the configuration. path is the --config flag ("" looks for wxpub.yaml in the
+// working directory and is content when there is none); flags, when given, override the
+// file and the environment for every flag in FlagKeys that was set.
+func Load(path string, flags *pflag.FlagSet) (*Config, error) {
+	v := viper.New()
+	for k, d := range defaults {
+		v.SetDefault(k, d)
+	}
+	v.SetEnvPrefix("WXPUB")
+	v.SetEnvKeyReplacer(strings.NewReplacer(".", "_"))
+	v.AutomaticEnv()
+	if path != "" {
+		v.SetConfigFile(path)
+	} else {
+		v.SetConfigName("wxpub")
+		v.SetConfigType("yaml")
+		v.AddConfigPath(".")
+	}
+	if err := v.ReadInConfig(); err != nil {
+		var notFound viper.ConfigFileNotFoundError
+		if path != "" || !errors.As(err, &notFound) {
+			return nil, fmt.Errorf("config %s: %w", describe(path), err)
+		}
+	}
+	if flags != nil {
+		for name, key := range FlagKeys {
+			if f := flags.Lookup(name); f != nil && f.Changed {
+				if err := v.BindPFlag(key, f); err != nil {
+					return nil, fmt.Errorf("flag --%s: %w", name, err)
+				}
+			}
+		}
+	}
+	for _, k := range v.AllKeys() {
+		if _, ok := defaults[k]; !ok && v.InConfig(k) {
+			return nil, fmt.Errorf("config %s: unknown key %q", v.ConfigFileUsed(), k)
+		}
+	}
+	var c Config
+	if err := v.Unmarshal(&c); err != nil {
+		return nil, fmt.Errorf("config %s: %w", describe(v.ConfigFileUsed()), err)
+	}
+	c.File = v.ConfigFileUsed()
+	if err := c.validate(); err != nil {
+		return nil, fmt.Errorf("config %s: %w", describe(c.File), err)
+	}
+	return &c, nil
+}
+
+func describe(path string) string {
+	if path == "" {
+		return "(defaults and environment)"
+	}
+	return path
+}
+
+func (c *Config) validate() error {
+	switch c.Log.Format {
+	case "text", "json":
+	default:
+		return fmt.Errorf("log.format: %q is not text or json", c.Log.Format)
+	}
+	switch strings.ToLower(c.Log.Level) {
+	case "trace", "debug", "info", "warn", "warning", "error":
+	default:
+		return fmt.Errorf("log.level: %q is not one of trace, debug, info, warn, error", c.Log.Level)
+	}
+	return nil
+}
+
+// Keys returns every configuration key, for documentation and tests.
+func Keys() []string {
+	keys := make([]string, 0, len(defaults))
+	for k := range defaults {
+		keys = append(keys, k)
+	}
+	return keys
+}

@@ -1,0 +1,133 @@
+package lint
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"wxpub/issue"
+	"wxpub/render"
+)
+
+// body is a minimal valid issue after its front matter.
+const body = `
+# 周报 Weekly Review
+
+## 国内要闻 Domestic News
+
+### 标题
+
+正文。
+
+### Title
+
+Body.
+`
+
+func check(t *testing.T, path string) Findings {
+	t.Helper()
+	is, err := issue.ParseFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	th, err := render.LoadTheme("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := render.Render(is, render.Options{Theme: th})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Check(is, a, th)
+}
+
+func write(t *testing.T, dir, name string, data []byte) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func find(fs Findings, sev Severity, line int, part string) bool {
+	for _, f := range fs {
+		if f.Severity == sev && f.Line == line && strings.Contains(f.Message, part) {
+			return true
+		}
+	}
+	return false
+}
+
+func TestSampleHasWarningsOnly(t *testing.T) {
+	fs := check(t, "../issue/testdata/sample-135.md")
+	if fs.Errors() != 0 {
+		t.Errorf("errors on the sample: %v", fs)
+	}
+	if len(fs) != 10 || !find(fs, Warning, 39, "placeholder link") {
+		t.Errorf("findings = %v, want the 10 placeholder links", fs)
+	}
+	if s := fs[0].String(); s != `../issue/testdata/sample-135.md:39: warning: placeholder link "查看更多" has no target and is not a link` {
+		t.Errorf("finding prints as %q", s)
+	}
+}
+
+func TestLimits(t *testing.T) {
+	png, err := os.ReadFile("../issue/testdata/images/chart.png")
+	if err != nil {
+		t.Fatal(err)
+	}
+	gif := append([]byte("GIF89a"), make([]byte, 64)...)
+	cases := []struct {
+		name, front, extra string
+		files              map[string][]byte
+		sev                Severity
+		line               int
+		want               string
+	}{
+		{name: "title too long", front: "title: " + strings.Repeat("标", 33), sev: Error, line: 2, want: "title"},
+		{name: "author too long", front: "author: " + strings.Repeat("名", 17), sev: Error, line: 2, want: "author"},
+		{name: "digest too long", front: "digest: " + strings.Repeat("摘", 129), sev: Error, line: 2, want: "digest is 129 characters"},
+		{name: "source url not http", front: "source_url: ftp://example.com/x", sev: Error, line: 2, want: "source_url"},
+		{name: "missing image", extra: "\n![图](images/none.png)\n", sev: Error, line: 17, want: "images/none.png: no such file"},
+		{name: "not an image", extra: "\n![图](notes.png)\n", files: map[string][]byte{"notes.png": []byte("just text")}, sev: Error, line: 17, want: "is not an image"},
+		{name: "gif is converted", extra: "\n![动图](a.gif)\n", files: map[string][]byte{"a.gif": gif}, sev: Warning, line: 17, want: "publish converts it"},
+		{name: "big image is re-encoded", extra: "\n![大图](big.png)\n", files: map[string][]byte{"big.png": append(append([]byte{}, png...), make([]byte, 1<<20)...)}, sev: Warning, line: 17, want: "re-encodes"},
+		{name: "missing cover", front: "cover: cover.jpg", sev: Error, line: 2, want: "cover cover.jpg: no such file"},
+		{name: "unreferenced image", extra: "\n[spare]: images/spare.png\n", sev: Warning, line: 17, want: "never shown"},
+		{name: "deep list", extra: "\n- a\n  - b\n    - c\n", sev: Warning, line: 19, want: "nested 3 levels"},
+		{name: "raw html", extra: "\n<div>hi</div>\n", sev: Warning, line: 17, want: "raw HTML"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			for name, data := range c.files {
+				write(t, dir, name, data)
+			}
+			src := "---\n" + c.front + "\n---\n" + body + c.extra
+			fs := check(t, write(t, dir, "issue.md", []byte(src)))
+			if !find(fs, c.sev, c.line, c.want) {
+				t.Errorf("want a finding at line %d saying %q; got %v", c.line, c.want, fs)
+			}
+			if (fs.Errors() > 0) != (c.sev == Error) {
+				t.Errorf("errors = %d for a %v case: %v", fs.Errors(), c.sev, fs)
+			}
+		})
+	}
+}
+
+func TestContentTooLong(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("No. 1\n\n## 国内要闻 Domestic News\n")
+	for i := 0; i < 40; i++ {
+		b.WriteString("\n### 很长的新闻标题\n\n" + strings.Repeat("这是一段很长的正文。", 60) + "\n")
+	}
+	fs := check(t, write(t, t.TempDir(), "long.md", []byte(b.String())))
+	if !find(fs, Error, 0, "characters as sent") {
+		t.Errorf("over-long content not caught: %v", fs)
+	}
+}
