@@ -1,0 +1,328 @@
+package wechat
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/sirupsen/logrus"
+)
+
+// DefaultBaseURL is the live API.
+const DefaultBaseURL = "https://api.weixin.qq.com"
+
+// Options configure a Client. Zero values take the defaults noted.
+type Options struct {
+	AppID, AppSecret string
+	// BaseURL is the API's address (default DefaultBaseURL); the sandbox's for tests.
+	BaseURL string
+	// Timeout bounds each attempt of a call (default 15 s).
+	Timeout time.Duration
+	// Attempts is how many times a retryable call is tried (default 4).
+	Attempts int
+	// Backoff is the first wait between attempts, doubled each time (default 250 ms).
+	Backoff time.Duration
+	// Cache holds the access token (default a MemoryCache).
+	Cache TokenCache
+	// ClassicToken fetches tokens from /cgi-bin/token instead of /cgi-bin/stable_token.
+	// Each /cgi-bin/token call invalidates the token every other holder has.
+	ClassicToken bool
+	// HTTPClient sends the requests (default a client of its own; per-attempt timeouts
+	// come from Timeout either way).
+	HTTPClient *http.Client
+	// Log receives retries and token refreshes at debug level (default discards).
+	Log logrus.FieldLogger
+}
+
+// Client calls the WeChat Official Account API. It is safe for concurrent use.
+//
+// Every call has a context and a per-attempt timeout; JSON is sent without HTML escaping;
+// an errcode comes back as *APIError; a token error (40001, 40014, 42001) drops the cached
+// token and retries the call once; a 5xx, timeout or errcode -1 is retried with backoff when
+// the call is safe to repeat. Calls that would duplicate something if repeated (draft/add,
+// freepublish/submit, add_material, custom/send) are not retried here: the caller decides,
+// after checking whether the first attempt took effect.
+type Client struct {
+	opt     Options
+	base    string
+	hc      *http.Client
+	cache   TokenCache
+	log     logrus.FieldLogger
+	tokenMu sync.Mutex
+}
+
+// New returns a client for one account.
+func New(opt Options) (*Client, error) {
+	if opt.AppID == "" || opt.AppSecret == "" {
+		return nil, errors.New("wechat: wechat.app_id and wechat.app_secret are required")
+	}
+	if opt.BaseURL == "" {
+		opt.BaseURL = DefaultBaseURL
+	}
+	u, err := url.Parse(opt.BaseURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("wechat: wechat.api_base %q is not an http(s) URL", opt.BaseURL)
+	}
+	if opt.Timeout <= 0 {
+		opt.Timeout = 15 * time.Second
+	}
+	if opt.Attempts <= 0 {
+		opt.Attempts = 4
+	}
+	if opt.Backoff <= 0 {
+		opt.Backoff = 250 * time.Millisecond
+	}
+	if opt.Cache == nil {
+		opt.Cache = NewMemoryCache()
+	}
+	if opt.HTTPClient == nil {
+		opt.HTTPClient = &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
+	}
+	if opt.Log == nil {
+		l := logrus.New()
+		l.SetOutput(io.Discard)
+		opt.Log = l
+	}
+	return &Client{opt: opt, base: strings.TrimSuffix(opt.BaseURL, "/"), hc: opt.HTTPClient, cache: opt.Cache, log: opt.Log}, nil
+}
+
+// AppID is the account the client calls for.
+func (c *Client) AppID() string { return c.opt.AppID }
+
+// call is one API request.
+type call struct {
+	endpoint string
+	method   string // default POST
+	query    url.Values
+	body     any   // JSON body
+	file     *file // multipart "media" instead of JSON
+	out      any   // decoded from a successful answer (and from an errcode answer, for 45065)
+	// idempotent calls may be repeated after a failure that might have taken effect.
+	idempotent bool
+	noToken    bool
+}
+
+type file struct {
+	name string
+	data []byte
+}
+
+// do runs a call with its retries.
+func (c *Client) do(ctx context.Context, cl call) error {
+	tokenRetried := false
+	var last error
+	for attempt := 1; ; attempt++ {
+		tok := ""
+		if !cl.noToken {
+			var err error
+			if tok, err = c.GetAccessTokenContext(ctx); err != nil {
+				return err
+			}
+		}
+		raw, err := c.send(ctx, cl, tok)
+		if err == nil {
+			err = c.decode(cl, raw)
+			var ae *APIError
+			if errors.As(err, &ae) && IsTokenError(ae.Code) && !tokenRetried && !cl.noToken {
+				// The token was refused, so the call did nothing: drop it and try once more.
+				c.log.WithFields(logrus.Fields{"endpoint": cl.endpoint, "errcode": ae.Code}).Debug("access token refused; refreshing")
+				c.dropToken(tok)
+				tokenRetried = true
+				attempt--
+				continue
+			}
+		}
+		if err == nil {
+			return nil
+		}
+		last = err
+		if !Retryable(err) || !cl.idempotent || attempt >= c.opt.Attempts || ctx.Err() != nil {
+			if attempt > 1 {
+				return fmt.Errorf("%w (gave up after %d attempts)", last, attempt)
+			}
+			return last
+		}
+		wait := c.backoff(attempt)
+		c.log.WithFields(logrus.Fields{"endpoint": cl.endpoint, "attempt": attempt, "wait": wait, "error": err}).Debug("retrying")
+		select {
+		case <-time.After(wait):
+		case <-ctx.Done():
+			return fmt.Errorf("wechat %s: %w (last error: %v)", cl.endpoint, ctx.Err(), last)
+		}
+	}
+}
+
+// backoff is Backoff doubled per attempt, with ±20 % jitter so retrying replicas spread out,
+// and at most 10 s.
+func (c *Client) backoff(attempt int) time.Duration {
+	d := c.opt.Backoff << (attempt - 1)
+	if d > 10*time.Second || d <= 0 {
+		d = 10 * time.Second
+	}
+	return time.Duration(float64(d) * (0.8 + 0.4*rand.Float64()))
+}
+
+func (c *Client) send(ctx context.Context, cl call, tok string) ([]byte, error) {
+	q := url.Values{}
+	for k, v := range cl.query {
+		q[k] = v
+	}
+	if tok != "" {
+		q.Set("access_token", tok)
+	}
+	u := c.base + cl.endpoint
+	if len(q) > 0 {
+		u += "?" + q.Encode()
+	}
+	var body io.Reader
+	ctype := ""
+	switch {
+	case cl.file != nil:
+		var b bytes.Buffer
+		mw := multipart.NewWriter(&b)
+		fw, err := mw.CreateFormFile("media", cl.file.name)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := fw.Write(cl.file.data); err != nil {
+			return nil, err
+		}
+		if err := mw.Close(); err != nil {
+			return nil, err
+		}
+		body, ctype = &b, mw.FormDataContentType()
+	case cl.body != nil:
+		data, err := Marshal(cl.body)
+		if err != nil {
+			return nil, fmt.Errorf("wechat %s: encode request: %w", cl.endpoint, err)
+		}
+		body, ctype = bytes.NewReader(data), "application/json; charset=utf-8"
+	}
+	method := cl.method
+	if method == "" {
+		method = http.MethodPost
+	}
+	actx, cancel := context.WithTimeout(ctx, c.opt.Timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(actx, method, u, body)
+	if err != nil {
+		return nil, fmt.Errorf("wechat %s: %w", cl.endpoint, err)
+	}
+	if ctype != "" {
+		req.Header.Set("Content-Type", ctype)
+	}
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("wechat %s: %w", cl.endpoint, ctx.Err())
+		}
+		// The URL carries the token: report the endpoint, not the URL.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		if errors.Is(err, context.DeadlineExceeded) {
+			err = fmt.Errorf("no answer within %s", c.opt.Timeout)
+		}
+		return nil, &transportError{endpoint: cl.endpoint, err: err}
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
+	if err != nil {
+		return nil, &transportError{endpoint: cl.endpoint, err: err}
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, &HTTPError{Endpoint: cl.endpoint, Status: resp.StatusCode}
+	}
+	return data, nil
+}
+
+func (c *Client) decode(cl call, raw []byte) error {
+	var ec struct {
+		ErrCode int    `json:"errcode"`
+		ErrMsg  string `json:"errmsg"`
+	}
+	if err := json.Unmarshal(raw, &ec); err != nil {
+		return fmt.Errorf("wechat %s: answer is not JSON: %.80q", cl.endpoint, raw)
+	}
+	if cl.out != nil {
+		if err := json.Unmarshal(raw, cl.out); err != nil {
+			return fmt.Errorf("wechat %s: decode answer: %w", cl.endpoint, err)
+		}
+	}
+	if ec.ErrCode != 0 {
+		return &APIError{Endpoint: cl.endpoint, Code: ec.ErrCode, Msg: ec.ErrMsg}
+	}
+	return nil
+}
+
+// tokenKey is the SDK's cache key for this account's token, so that an SDK object sharing
+// the cache uses the same token.
+func (c *Client) tokenKey() string {
+	if c.opt.ClassicToken {
+		return "gowechat_officialaccount__access_token_" + c.opt.AppID
+	}
+	return "gowechat_officialaccount__stable_access_token_" + c.opt.AppID
+}
+
+// GetAccessToken returns a valid access token; it implements the SDK's
+// credential.AccessTokenHandle.
+func (c *Client) GetAccessToken() (string, error) {
+	return c.GetAccessTokenContext(context.Background())
+}
+
+// GetAccessTokenContext returns the cached token, or fetches one. Concurrent callers in this
+// process wait for a single fetch.
+func (c *Client) GetAccessTokenContext(ctx context.Context) (string, error) {
+	if v, ok := c.cache.Get(c.tokenKey()).(string); ok && v != "" {
+		return v, nil
+	}
+	c.tokenMu.Lock()
+	defer c.tokenMu.Unlock()
+	if v, ok := c.cache.Get(c.tokenKey()).(string); ok && v != "" {
+		return v, nil
+	}
+	var res struct {
+		AccessToken string `json:"access_token"`
+		ExpiresIn   int64  `json:"expires_in"`
+	}
+	cl := call{endpoint: "/cgi-bin/stable_token", out: &res, idempotent: true, noToken: true,
+		body: map[string]any{"grant_type": "client_credential", "appid": c.opt.AppID, "secret": c.opt.AppSecret, "force_refresh": false}}
+	if c.opt.ClassicToken {
+		cl = call{endpoint: "/cgi-bin/token", method: http.MethodGet, out: &res, idempotent: true, noToken: true,
+			query: url.Values{"grant_type": {"client_credential"}, "appid": {c.opt.AppID}, "secret": {c.opt.AppSecret}}}
+	}
+	if err := c.do(ctx, cl); err != nil {
+		return "", fmt.Errorf("get access token: %w", err)
+	}
+	if res.AccessToken == "" {
+		return "", fmt.Errorf("get access token: wechat %s: answer holds no access_token", cl.endpoint)
+	}
+	// Refresh before the platform expires it: a fifth of its life early, at most 5 minutes.
+	ttl := time.Duration(res.ExpiresIn) * time.Second
+	margin := min(ttl/5, 5*time.Minute)
+	if err := c.cache.Set(c.tokenKey(), res.AccessToken, ttl-margin); err != nil {
+		return "", fmt.Errorf("cache access token: %w", err)
+	}
+	c.log.WithField("expires_in", res.ExpiresIn).Debug("access token fetched")
+	return res.AccessToken, nil
+}
+
+// dropToken removes the cached token, unless another caller already replaced it.
+func (c *Client) dropToken(bad string) {
+	c.tokenMu.Lock()
+	defer c.tokenMu.Unlock()
+	if v, _ := c.cache.Get(c.tokenKey()).(string); v == bad {
+		_ = c.cache.Delete(c.tokenKey())
+	}
+}

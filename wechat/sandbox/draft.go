@@ -1,0 +1,283 @@
+package sandbox
+
+import (
+	"fmt"
+	"net/http"
+	"regexp"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// validate applies draft/add's documented limits to one article and returns it as the
+// draft box keeps it: <img> whose source is not an uploaded image is dropped, as the live
+// editor does.
+func (s *Sandbox) validate(a Article) (Article, []string, *apiError) {
+	switch {
+	case strings.TrimSpace(a.Title) == "" || strings.TrimSpace(a.Content) == "":
+		return a, nil, fail(CodeEmptyNews, "empty news data: title and content are required")
+	case utf8.RuneCountInString(a.Title) > 32:
+		return a, nil, fail(CodeTitleTooLong, "title size out of limit: %d characters, at most 32", utf8.RuneCountInString(a.Title))
+	case utf8.RuneCountInString(a.Author) > 16:
+		return a, nil, fail(CodeAuthorTooLong, "author size out of limit: %d characters, at most 16", utf8.RuneCountInString(a.Author))
+	case utf8.RuneCountInString(a.Digest) > 128:
+		return a, nil, fail(CodeDigestTooLong, "digest size out of limit: %d characters, at most 128", utf8.RuneCountInString(a.Digest))
+	case utf8.RuneCountInString(a.Content) >= 20000 || len(a.Content) >= 1<<20:
+		return a, nil, fail(CodeContentTooLong, "content size out of limit: %d characters, must be under 20000", utf8.RuneCountInString(a.Content))
+	case len(a.ContentSourceURL) > 1024:
+		return a, nil, fail(CodeSourceURLTooLong, "content_source_url size out of limit")
+	}
+	s.mu.Lock()
+	thumb, ok := s.materials[a.ThumbMediaID]
+	s.mu.Unlock()
+	if !ok {
+		return a, nil, fail(CodeInvalidMediaID, "invalid media_id %q: thumb_media_id must be a permanent image", a.ThumbMediaID)
+	}
+	if err := checkCrop(a.PicCrop2351); err != nil {
+		return a, nil, fail(CodeInvalidArgs, "invalid pic_crop_235_1: %v", err)
+	}
+	if err := checkCrop(a.PicCrop11); err != nil {
+		return a, nil, fail(CodeInvalidArgs, "invalid pic_crop_1_1: %v", err)
+	}
+	a.ThumbURL = thumb.URL
+	a.URL = ""
+	var dropped []string
+	a.Content = imgTag.ReplaceAllStringFunc(a.Content, func(tag string) string {
+		m := imgSrc.FindStringSubmatch(tag)
+		if m != nil && s.isUploaded(m[1]) {
+			return tag
+		}
+		src := ""
+		if m != nil {
+			src = m[1]
+		}
+		dropped = append(dropped, src)
+		return ""
+	})
+	// The editor removes scripts.
+	a.Content = scriptTag.ReplaceAllString(a.Content, "")
+	return a, dropped, nil
+}
+
+var (
+	imgTag    = regexp.MustCompile(`(?i)<img\b[^>]*>`)
+	imgSrc    = regexp.MustCompile(`(?i)\bsrc="([^"]*)"`)
+	scriptTag = regexp.MustCompile(`(?is)<script\b.*?</script>`)
+)
+
+func (s *Sandbox) isUploaded(u string) bool {
+	prefix := s.url + "/mmbiz/"
+	if !strings.HasPrefix(u, prefix) {
+		return false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, ok := s.images[strings.TrimPrefix(u, prefix)]
+	return ok
+}
+
+// checkCrop checks X1_Y1_X2_Y2 with fractions in [0,1] of at most six decimals.
+func checkCrop(c string) error {
+	if c == "" {
+		return nil
+	}
+	parts := strings.Split(c, "_")
+	if len(parts) != 4 {
+		return fmt.Errorf("%q is not X1_Y1_X2_Y2", c)
+	}
+	var v [4]float64
+	for i, p := range parts {
+		if dot := strings.IndexByte(p, '.'); dot >= 0 && len(p)-dot-1 > 6 {
+			return fmt.Errorf("%q has more than six decimals", p)
+		}
+		if _, err := fmt.Sscanf(p, "%g", &v[i]); err != nil || v[i] < 0 || v[i] > 1 {
+			return fmt.Errorf("%q is not a fraction in [0,1]", p)
+		}
+	}
+	if v[0] >= v[2] || v[1] >= v[3] {
+		return fmt.Errorf("%q is an empty rectangle", c)
+	}
+	return nil
+}
+
+// handleDraftAdd is draft/add {"articles":[…]} → {"media_id"}.
+func (s *Sandbox) handleDraftAdd(r *http.Request, body []byte) (map[string]any, *apiError) {
+	var req struct {
+		Articles []Article `json:"articles"`
+	}
+	if ae := decode(body, &req); ae != nil {
+		return nil, ae
+	}
+	if len(req.Articles) == 0 {
+		return nil, fail(CodeEmptyNews, "empty news data")
+	}
+	if len(req.Articles) > 8 {
+		return nil, fail(CodeTooManyArticles, "article size out of limit: at most 8")
+	}
+	d := &Draft{Created: s.now()}
+	for _, a := range req.Articles {
+		a, dropped, ae := s.validate(a)
+		if ae != nil {
+			return nil, ae
+		}
+		d.Articles = append(d.Articles, a)
+		d.FilteredSrc = append(d.FilteredSrc, dropped...)
+	}
+	d.Updated = d.Created
+	s.mu.Lock()
+	s.draftSeq++
+	d.MediaID = fmt.Sprintf("sbxdraft_%04d_%s", s.draftSeq, s.newID(8))
+	s.drafts[d.MediaID] = d
+	s.mu.Unlock()
+	return map[string]any{"media_id": d.MediaID}, nil
+}
+
+func (s *Sandbox) draft(id string) (*Draft, *apiError) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	d, ok := s.drafts[id]
+	if !ok {
+		return nil, fail(CodeInvalidMediaID, "invalid media_id %q", id)
+	}
+	return d, nil
+}
+
+// handleDraftUpdate is draft/update {"media_id","index","articles":A}.
+func (s *Sandbox) handleDraftUpdate(r *http.Request, body []byte) (map[string]any, *apiError) {
+	var req struct {
+		MediaID  string   `json:"media_id"`
+		Index    *int     `json:"index"`
+		Articles *Article `json:"articles"`
+	}
+	if ae := decode(body, &req); ae != nil {
+		return nil, ae
+	}
+	d, ae := s.draft(req.MediaID)
+	if ae != nil {
+		return nil, ae
+	}
+	if req.Index == nil || req.Articles == nil {
+		return nil, fail(CodeInvalidArgs, "invalid args: index and articles are required")
+	}
+	a, dropped, ae := s.validate(*req.Articles)
+	if ae != nil {
+		return nil, ae
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if *req.Index < 0 || *req.Index >= len(d.Articles) {
+		return nil, fail(CodeInvalidArgs, "invalid args: index %d out of range", *req.Index)
+	}
+	d.Articles[*req.Index] = a
+	d.FilteredSrc = append(d.FilteredSrc, dropped...)
+	d.Updated = s.now()
+	d.Updates++
+	return nil, nil
+}
+
+func (s *Sandbox) draftItems(d *Draft, withContent bool) []Article {
+	out := make([]Article, len(d.Articles))
+	for i, a := range d.Articles {
+		a.URL = s.url + "/s/draft/" + d.MediaID + "?idx=" + fmt.Sprint(i+1)
+		if !withContent {
+			a.Content = ""
+		}
+		out[i] = a
+	}
+	return out
+}
+
+// handleDraftGet is draft/get {"media_id"} → {"news_item":[A + url]}.
+func (s *Sandbox) handleDraftGet(r *http.Request, body []byte) (map[string]any, *apiError) {
+	var req struct {
+		MediaID string `json:"media_id"`
+	}
+	if ae := decode(body, &req); ae != nil {
+		return nil, ae
+	}
+	d, ae := s.draft(req.MediaID)
+	if ae != nil {
+		return nil, ae
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return map[string]any{"news_item": s.draftItems(d, true)}, nil
+}
+
+type page struct {
+	Offset    int `json:"offset"`
+	Count     int `json:"count"`
+	NoContent int `json:"no_content"`
+}
+
+func (p page) check() *apiError {
+	if p.Offset < 0 || p.Count < 1 || p.Count > 20 {
+		return fail(CodeInvalidArgs, "invalid args: offset ≥ 0 and count 1..20")
+	}
+	return nil
+}
+
+// handleDraftBatchGet is draft/batchget {"offset","count","no_content"}, newest first.
+func (s *Sandbox) handleDraftBatchGet(r *http.Request, body []byte) (map[string]any, *apiError) {
+	var req page
+	if ae := decode(body, &req); ae != nil {
+		return nil, ae
+	}
+	if ae := req.check(); ae != nil {
+		return nil, ae
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	all := make([]*Draft, 0, len(s.drafts))
+	for _, d := range s.drafts {
+		all = append(all, d)
+	}
+	sortNewest(all, func(d *Draft) time.Time { return d.Updated }, func(d *Draft) string { return d.MediaID })
+	items := []map[string]any{}
+	for i := req.Offset; i < len(all) && len(items) < req.Count; i++ {
+		d := all[i]
+		items = append(items, map[string]any{
+			"media_id":    d.MediaID,
+			"content":     map[string]any{"news_item": s.draftItems(d, req.NoContent == 0)},
+			"update_time": d.Updated.Unix(),
+		})
+	}
+	return map[string]any{"total_count": len(all), "item_count": len(items), "item": items}, nil
+}
+
+// handleDraftDelete is draft/delete {"media_id"}.
+func (s *Sandbox) handleDraftDelete(r *http.Request, body []byte) (map[string]any, *apiError) {
+	var req struct {
+		MediaID string `json:"media_id"`
+	}
+	if ae := decode(body, &req); ae != nil {
+		return nil, ae
+	}
+	if _, ae := s.draft(req.MediaID); ae != nil {
+		return nil, ae
+	}
+	s.mu.Lock()
+	delete(s.drafts, req.MediaID)
+	s.mu.Unlock()
+	return nil, nil
+}
+
+// handleDraftCount is draft/count → {"total_count"}.
+func (s *Sandbox) handleDraftCount(r *http.Request, body []byte) (map[string]any, *apiError) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return map[string]any{"total_count": len(s.drafts)}, nil
+}
+
+// Drafts returns the drafts in the draft box, oldest first.
+func (s *Sandbox) Drafts() []Draft {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []Draft
+	for _, k := range sortedKeys(s.drafts) {
+		d := *s.drafts[k]
+		d.Articles = append([]Article(nil), d.Articles...)
+		out = append(out, d)
+	}
+	return out
+}

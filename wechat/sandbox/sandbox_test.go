@@ -1,0 +1,106 @@
+package sandbox
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+func post(t *testing.T, url, body string) map[string]any {
+	t.Helper()
+	resp, err := http.Post(url, "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out map[string]any
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func code(m map[string]any) int {
+	c, _ := m["errcode"].(float64)
+	return int(c)
+}
+
+func TestStableToken(t *testing.T) {
+	now := time.Unix(1700000000, 0)
+	sb, err := Start("", Options{Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sb.Close()
+	u := sb.URL() + "/cgi-bin/stable_token"
+	req := `{"grant_type":"client_credential","appid":"` + DemoAppID + `","secret":"` + DemoAppSecret + `","force_refresh":%s}`
+	a := post(t, u, strings.Replace(req, "%s", "false", 1))
+	b := post(t, u, strings.Replace(req, "%s", "false", 1))
+	if a["access_token"] == nil || a["access_token"] != b["access_token"] || a["expires_in"].(float64) != 7200 {
+		t.Errorf("stable_token must return the current token: %v %v", a, b)
+	}
+	if c := code(post(t, u, `{"grant_type":"client_credential","appid":"wrong","secret":"x"}`)); c != CodeInvalidAppID {
+		t.Errorf("wrong appid: %d", c)
+	}
+	if c := code(post(t, u, `{"grant_type":"client_credential","appid":"`+DemoAppID+`","secret":"x"}`)); c != CodeInvalidSecret {
+		t.Errorf("wrong secret: %d", c)
+	}
+	f := post(t, u, strings.Replace(req, "%s", "true", 1))
+	if f["access_token"] == a["access_token"] {
+		t.Error("force_refresh returned the old token")
+	}
+	if c := code(post(t, sb.URL()+"/cgi-bin/draft/count?access_token="+a["access_token"].(string), `{}`)); c != CodeInvalidCredential {
+		t.Errorf("the replaced token answered %d, want 40001", c)
+	}
+	if c := code(post(t, u, strings.Replace(req, "%s", "true", 1))); c != CodeTooFrequent {
+		t.Errorf("a second force_refresh within 30 s: %d", c)
+	}
+	now = now.Add(7201 * time.Second)
+	if c := code(post(t, sb.URL()+"/cgi-bin/draft/count?access_token="+f["access_token"].(string), `{}`)); c != CodeTokenExpired {
+		t.Errorf("an expired token answered %d, want 42001", c)
+	}
+	if c := code(post(t, sb.URL()+"/cgi-bin/draft/count", `{}`)); c != CodeTokenMissing {
+		t.Errorf("no token: %d", c)
+	}
+}
+
+func TestUnknownURLIsLoud(t *testing.T) {
+	sb, err := Start("", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sb.Close()
+	resp, err := http.Post(sb.URL()+"/cgi-bin/nosuch/api", "application/json", strings.NewReader("{}"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 404 || !strings.Contains(string(body), "no endpoint POST /cgi-bin/nosuch/api") {
+		t.Errorf("unknown URL answered %d %s", resp.StatusCode, body)
+	}
+	if u := sb.Unknown(); len(u) != 1 || u[0].Path != "/cgi-bin/nosuch/api" {
+		t.Errorf("unknown calls = %+v", u)
+	}
+	for _, p := range []string{"/s/nosuch", "/s/draft/nosuch", "/mmbiz/nosuch.png"} {
+		if resp, err := http.Get(sb.URL() + p); err != nil || resp.StatusCode != 404 {
+			t.Errorf("GET %s: %v %v", p, resp.StatusCode, err)
+		}
+	}
+}
+
+func TestCheckCrop(t *testing.T) {
+	for _, ok := range []string{"", "0_0_1_1", "0.287222_0_0.712778_1"} {
+		if err := checkCrop(ok); err != nil {
+			t.Errorf("%q: %v", ok, err)
+		}
+	}
+	for _, bad := range []string{"0_0_1", "0_0_1.5_1", "0.1234567_0_1_1", "1_0_0_1", "a_b_c_d"} {
+		if checkCrop(bad) == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+}
