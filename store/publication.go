@@ -1,0 +1,88 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+)
+
+// Steps of a publication, in order. A publication records each before the next begins.
+const (
+	StepParsed    = "parsed"
+	StepUploaded  = "uploaded"
+	StepDrafted   = "drafted"
+	StepPreviewed = "previewed"
+	StepSubmitted = "submitted"
+	StepPublished = "published"
+	StepBroadcast = "broadcast"
+	StepFailed    = "failed"
+)
+
+// Publication is how far an issue's publishing got.
+type Publication struct {
+	IssueNumber  int
+	Step         string
+	SourceHash   string
+	ContentHash  string // of the article last sent to the draft
+	CoverMediaID string
+	DraftMediaID string
+	// DraftStartedAt is set (Unix seconds) while a draft/add is under way: a run that finds
+	// it set looks for that draft before adding another.
+	DraftStartedAt int64
+	// Previewed lists "recipient content_hash" pairs already previewed.
+	Previewed        string
+	PublishID        int64
+	PublishHash      string // content_hash submitted for publishing
+	PublishStartedAt int64
+	PublishStatus    int // -1 until known
+	ArticleID        string
+	ArticleURL       string
+	MsgDataID        int64
+	ClientMsgID      string
+	MassMsgID        int64
+	MassMsgDataID    int64
+	UpdatedAt        int64
+}
+
+const publicationColumns = `issue_number, step, source_hash, content_hash, cover_media_id, draft_media_id, draft_started_at, previewed,
+	publish_id, publish_hash, publish_started_at, publish_status, article_id, article_url, msg_data_id, clientmsgid, mass_msg_id,
+	mass_msg_data_id, updated_at`
+
+// Publication returns an issue's publication; the error wraps ErrNotFound when the issue
+// was never published.
+func (s *Store) Publication(ctx context.Context, number int) (Publication, error) {
+	var p Publication
+	err := s.db.QueryRowContext(ctx, s.rebind(`SELECT `+publicationColumns+` FROM publications WHERE issue_number = ?`), number).Scan(
+		&p.IssueNumber, &p.Step, &p.SourceHash, &p.ContentHash, &p.CoverMediaID, &p.DraftMediaID, &p.DraftStartedAt, &p.Previewed,
+		&p.PublishID, &p.PublishHash, &p.PublishStartedAt, &p.PublishStatus, &p.ArticleID, &p.ArticleURL, &p.MsgDataID, &p.ClientMsgID,
+		&p.MassMsgID, &p.MassMsgDataID, &p.UpdatedAt)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Publication{}, fmt.Errorf("publication of issue %d: %w", number, ErrNotFound)
+	}
+	if err != nil {
+		return Publication{}, fmt.Errorf("publication of issue %d: %w", number, err)
+	}
+	return p, nil
+}
+
+// SavePublication writes p whole (insert or replace).
+func (s *Store) SavePublication(ctx context.Context, p Publication) error {
+	p.UpdatedAt = s.now().Unix()
+	_, err := s.db.ExecContext(ctx, s.rebind(`INSERT INTO publications (`+publicationColumns+`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (issue_number) DO UPDATE SET step = excluded.step, source_hash = excluded.source_hash,
+			content_hash = excluded.content_hash, cover_media_id = excluded.cover_media_id, draft_media_id = excluded.draft_media_id,
+			draft_started_at = excluded.draft_started_at, previewed = excluded.previewed, publish_id = excluded.publish_id,
+			publish_hash = excluded.publish_hash, publish_started_at = excluded.publish_started_at, publish_status = excluded.publish_status,
+			article_id = excluded.article_id, article_url = excluded.article_url, msg_data_id = excluded.msg_data_id,
+			clientmsgid = excluded.clientmsgid, mass_msg_id = excluded.mass_msg_id, mass_msg_data_id = excluded.mass_msg_data_id,
+			updated_at = excluded.updated_at`),
+		p.IssueNumber, p.Step, p.SourceHash, p.ContentHash, p.CoverMediaID, p.DraftMediaID, p.DraftStartedAt, p.Previewed,
+		p.PublishID, p.PublishHash, p.PublishStartedAt, p.PublishStatus, p.ArticleID, p.ArticleURL, p.MsgDataID, p.ClientMsgID,
+		p.MassMsgID, p.MassMsgDataID, p.UpdatedAt)
+	if err != nil {
+		return fmt.Errorf("save publication of issue %d: %w", p.IssueNumber, err)
+	}
+	return nil
+}

@@ -1,0 +1,199 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"wxpub/issue"
+)
+
+// openSQLite opens a store in a fresh file.
+func openSQLite(t *testing.T) *Store {
+	t.Helper()
+	s, err := Open(context.Background(), "sqlite://"+filepath.Join(t.TempDir(), "sub", "wxpub.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func TestSQLite(t *testing.T) { suite(t, openSQLite) }
+
+func sample(t *testing.T) *issue.Issue {
+	t.Helper()
+	is, err := issue.ParseFile("../issue/testdata/sample-135.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return is
+}
+
+// suite is the behaviour every store backend must have.
+func suite(t *testing.T, open func(*testing.T) *Store) {
+	ctx := context.Background()
+	t.Run("issues", func(t *testing.T) {
+		s := open(t)
+		if _, err := s.Issue(ctx, 135); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("missing issue: %v", err)
+		}
+		is := sample(t)
+		if err := s.SaveIssue(ctx, is, "hash1"); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.Issue(ctx, 135)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.SourceHash != "hash1" || got.Date != "2020-04" || got.Title != is.Title || !strings.Contains(string(got.Model), `"id": "135-5"`) || string(got.Source) != string(is.Source) {
+			t.Errorf("stored issue = %+v", got)
+		}
+		items, err := s.Items(ctx)
+		if err != nil || len(items) != 5 || items[0].ID != "135-1" || items[4].Section.En != "Overseas News" || items[0].Body.Zh != is.Sections[0].Items[0].Body.Zh {
+			t.Fatalf("items = %+v, %v", items, err)
+		}
+		if err := s.SetIssueURLs(ctx, 135, "https://mp.weixin.qq.com/s/x", "http://mmbiz/cover"); err != nil {
+			t.Fatal(err)
+		}
+		// Saving again replaces the items and keeps the URLs.
+		is.Sections[1].Items = is.Sections[1].Items[:1]
+		if err := s.SaveIssue(ctx, is, "hash2"); err != nil {
+			t.Fatal(err)
+		}
+		got, _ = s.Issue(ctx, 135)
+		items, _ = s.Items(ctx)
+		if got.SourceHash != "hash2" || got.ArticleURL != "https://mp.weixin.qq.com/s/x" || got.CoverURL != "http://mmbiz/cover" || len(items) != 4 {
+			t.Errorf("after resave: %+v, %d items", got, len(items))
+		}
+		if err := s.SetIssueURLs(ctx, 999, "u", ""); !errors.Is(err, ErrNotFound) {
+			t.Errorf("urls of a missing issue: %v", err)
+		}
+		other, err := issue.ParseFile("../issue/testdata/variations.md")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.SaveIssue(ctx, other, "h"); err != nil {
+			t.Fatal(err)
+		}
+		all, err := s.Issues(ctx)
+		if err != nil || len(all) != 2 || all[0].Number != 136 {
+			t.Errorf("issues = %v, %v", all, err)
+		}
+		items, _ = s.Items(ctx)
+		if items[0].ID != "136-1" {
+			t.Errorf("items not newest issue first: %s", items[0].ID)
+		}
+		none := sample(t)
+		none.Number = 0
+		if err := s.SaveIssue(ctx, none, "h"); err == nil {
+			t.Error("an issue without a number was saved")
+		}
+	})
+	t.Run("a failed save leaves nothing half-written", func(t *testing.T) {
+		s := open(t)
+		is := sample(t)
+		if err := s.SaveIssue(ctx, is, "good"); err != nil {
+			t.Fatal(err)
+		}
+		bad := sample(t)
+		bad.Sections[1].Items[0].ID = bad.Sections[0].Items[0].ID // duplicate item id: the insert fails
+		if err := s.SaveIssue(ctx, bad, "bad"); err == nil {
+			t.Fatal("duplicate item ids saved")
+		}
+		got, _ := s.Issue(ctx, 135)
+		items, _ := s.Items(ctx)
+		if got.SourceHash != "good" || len(items) != 5 {
+			t.Errorf("a failed save changed the store: %s, %d items", got.SourceHash, len(items))
+		}
+	})
+	t.Run("uploads", func(t *testing.T) {
+		s := open(t)
+		if _, err := s.Upload(ctx, "abc", UploadContent); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("missing upload: %v", err)
+		}
+		u := Upload{Hash: "abc", Kind: UploadContent, URL: "http://mmbiz/1"}
+		if err := s.PutUpload(ctx, u); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.PutUpload(ctx, Upload{Hash: "abc", Kind: UploadContent, URL: "http://mmbiz/2"}); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.Upload(ctx, "abc", UploadContent)
+		if err != nil || got.URL != "http://mmbiz/1" {
+			t.Errorf("upload = %+v, %v (the first must stay)", got, err)
+		}
+		if _, err := s.Upload(ctx, "abc", UploadCover); !errors.Is(err, ErrNotFound) {
+			t.Errorf("kinds are separate: %v", err)
+		}
+	})
+	t.Run("publications", func(t *testing.T) {
+		s := open(t)
+		if _, err := s.Publication(ctx, 135); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("missing publication: %v", err)
+		}
+		p := Publication{IssueNumber: 135, Step: StepDrafted, DraftMediaID: "m1", PublishStatus: -1, PublishID: 2247483648, ClientMsgID: "wxpub-135-x", Previewed: "a h\nb h"}
+		if err := s.SavePublication(ctx, p); err != nil {
+			t.Fatal(err)
+		}
+		p.Step, p.ArticleURL, p.PublishStatus = StepPublished, "http://a", 0
+		if err := s.SavePublication(ctx, p); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.Publication(ctx, 135)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got.UpdatedAt = 0
+		if got != p {
+			t.Errorf("publication = %+v\nwant %+v", got, p)
+		}
+	})
+	t.Run("concurrent writers", func(t *testing.T) {
+		s := open(t)
+		var wg sync.WaitGroup
+		for i := 0; i < 20; i++ {
+			wg.Add(1)
+			go func(i int) {
+				defer wg.Done()
+				if err := s.PutUpload(ctx, Upload{Hash: strings.Repeat("x", i+1), Kind: UploadContent, URL: "u"}); err != nil {
+					t.Error(err)
+				}
+			}(i)
+		}
+		wg.Wait()
+	})
+}
+
+func TestMigrationsOnce(t *testing.T) {
+	ctx := context.Background()
+	dsn := "sqlite://" + filepath.Join(t.TempDir(), "m.db")
+	for i := 0; i < 2; i++ {
+		s, err := Open(ctx, dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v, err := s.Version(ctx); err != nil || v != 1 {
+			t.Errorf("version = %d, %v", v, err)
+		}
+		s.Close()
+	}
+}
+
+func TestBadDSN(t *testing.T) {
+	for _, dsn := range []string{"mysql://x", "sqlite://", "/tmp/x.db"} {
+		if _, err := Open(context.Background(), dsn); err == nil || !strings.Contains(err.Error(), "store.dsn") {
+			t.Errorf("Open(%q): %v", dsn, err)
+		}
+	}
+}
+
+func TestSplitSQL(t *testing.T) {
+	got := splitSQL("-- c\nCREATE TABLE a (x INT); -- tail\n\nCREATE INDEX i ON a (x);\n")
+	if len(got) != 2 || got[0] != "CREATE TABLE a (x INT)" || !strings.HasPrefix(got[1], "CREATE INDEX") {
+		t.Errorf("splitSQL = %q", got)
+	}
+}
