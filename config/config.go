@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/spf13/pflag"
 	"github.com/spf13/viper"
@@ -15,8 +16,12 @@ import (
 // Config is every setting wxpub reads. Each key is also an environment variable: WXPUB_ and
 // the key path upper-cased with "." turned into "_" (log.level ↔ WXPUB_LOG_LEVEL).
 type Config struct {
-	Log    Log    `mapstructure:"log"`
-	Render Render `mapstructure:"render"`
+	Log     Log     `mapstructure:"log"`
+	Render  Render  `mapstructure:"render"`
+	WeChat  WeChat  `mapstructure:"wechat"`
+	Store   Store   `mapstructure:"store"`
+	Publish Publish `mapstructure:"publish"`
+	Sandbox Sandbox `mapstructure:"sandbox"`
 	// File is the config file that was read, "" when none was.
 	File string `mapstructure:"-"`
 }
@@ -37,6 +42,38 @@ type Render struct {
 	Author string `mapstructure:"author"`
 }
 
+// WeChat is the official account.
+type WeChat struct {
+	AppID     string `mapstructure:"app_id"`
+	AppSecret string `mapstructure:"app_secret"`
+	// Token signs the message callback (and the sandbox's pushed events).
+	Token string `mapstructure:"token"`
+	// APIBase is the API's address: the live API, or a sandbox's.
+	APIBase string `mapstructure:"api_base"`
+	// Timeout bounds each API call attempt.
+	Timeout time.Duration `mapstructure:"timeout"`
+	// PreviewTo are staff phones (OpenIDs or WeChat IDs) that publish previews on.
+	PreviewTo []string `mapstructure:"preview_to"`
+}
+
+// Store says where wxpub keeps its data.
+type Store struct {
+	DSN string `mapstructure:"dsn"`
+}
+
+// Publish tunes `wxpub publish`.
+type Publish struct {
+	Concurrency int           `mapstructure:"concurrency"`
+	PollTimeout time.Duration `mapstructure:"poll_timeout"`
+}
+
+// Sandbox configures `wxpub sandbox` (it takes its credentials from wechat.app_id and
+// wechat.app_secret, and signs pushed events with wechat.token).
+type Sandbox struct {
+	Addr        string `mapstructure:"addr"`
+	CallbackURL string `mapstructure:"callback_url"`
+}
+
 // defaults lists every key with its default; a key must be here for its environment
 // variable to be seen (viper only binds the environment of keys it knows).
 var defaults = map[string]any{
@@ -44,6 +81,21 @@ var defaults = map[string]any{
 	"log.format":    "text",
 	"render.theme":  "classic",
 	"render.author": "",
+
+	"wechat.app_id":     "",
+	"wechat.app_secret": "",
+	"wechat.token":      "",
+	"wechat.api_base":   "https://api.weixin.qq.com",
+	"wechat.timeout":    "15s",
+	"wechat.preview_to": []string{},
+
+	"store.dsn": "sqlite://./wxpub-data/wxpub.db",
+
+	"publish.concurrency":  4,
+	"publish.poll_timeout": "10m",
+
+	"sandbox.addr":         "127.0.0.1:8081",
+	"sandbox.callback_url": "",
 }
 
 // FlagKeys maps command-line flag names to the keys they set.
@@ -52,6 +104,8 @@ var FlagKeys = map[string]string{
 	"log-format": "log.format",
 	"theme":      "render.theme",
 	"author":     "render.author",
+	"preview-to": "wechat.preview_to",
+	"addr":       "sandbox.addr",
 }
 
 // Load reads the configuration. path is the --config flag ("" looks for wxpub.yaml in the
@@ -115,6 +169,15 @@ func (c *Config) validate() error {
 	case "text", "json":
 	default:
 		return fmt.Errorf("log.format: %q is not text or json", c.Log.Format)
+	}
+	if c.WeChat.Timeout <= 0 {
+		return fmt.Errorf("wechat.timeout: %s must be positive", c.WeChat.Timeout)
+	}
+	if c.Publish.Concurrency < 1 || c.Publish.Concurrency > 32 {
+		return fmt.Errorf("publish.concurrency: %d is outside 1–32", c.Publish.Concurrency)
+	}
+	if c.Publish.PollTimeout <= 0 {
+		return fmt.Errorf("publish.poll_timeout: %s must be positive", c.Publish.PollTimeout)
 	}
 	switch strings.ToLower(c.Log.Level) {
 	case "trace", "debug", "info", "warn", "warning", "error":

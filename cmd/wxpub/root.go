@@ -1,10 +1,13 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
+	"os/signal"
 	"runtime"
 	"runtime/debug"
+	"syscall"
 
 	"github.com/spf13/cobra"
 
@@ -52,6 +55,9 @@ Settings come from wxpub.yaml (or --config), WXPUB_* environment variables and f
 		newPreviewCmd(get),
 		newLintCmd(get),
 		newInspectCmd(get),
+		newPublishCmd(get),
+		newSandboxCmd(get),
+		newDemoCmd(get),
 		newVersionCmd(),
 	)
 	return root
@@ -127,4 +133,82 @@ func newVersionCmd() *cobra.Command {
 			fmt.Fprintf(cmd.OutOrStdout(), "wxpub %s%s (%s %s/%s)\n", version, rev, runtime.Version(), runtime.GOOS, runtime.GOARCH)
 		},
 	}
+}
+
+func newPublishCmd(app func() *App) *cobra.Command {
+	var f publishFlags
+	c := &cobra.Command{
+		Use:   "publish FILE",
+		Short: "Publish an issue: upload images and cover, create or update the draft, preview, publish, mass-send",
+		Long: `publish turns an issue into a WeChat article and takes it as far as the flags say:
+
+  (always)       lint (errors stop it before any API call), upload the images and the
+                 cover, create the issue's draft or update it
+  --preview-to   preview the draft on staff phones (OpenID or WeChat ID; repeatable)
+  --publish      publish it and wait for the article URL
+  --broadcast    mass-send it to every follower (asks, unless --yes)
+
+It is safe to run again: every step is recorded, so a rerun finishes an interrupted job and
+repeats nothing (no second upload, draft, publish or send).`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return app().Publish(cmd.Context(), args[0], f, cmd.InOrStdin())
+		},
+	}
+	c.Flags().StringArray("preview-to", nil, "preview on this phone: an OpenID or WeChat ID (repeatable; also wechat.preview_to)")
+	c.Flags().BoolVar(&f.publish, "publish", false, "publish the draft and wait for the article URL")
+	c.Flags().BoolVar(&f.broadcast, "broadcast", false, "mass-send to ALL followers (asks for confirmation)")
+	c.Flags().BoolVar(&f.yes, "yes", false, "confirm --broadcast without asking")
+	c.Flags().BoolVar(&f.dryRun, "dry-run", false, "stop before the first API call and say what would be sent")
+	themeFlags(c)
+	return c
+}
+
+func newSandboxCmd(app func() *App) *cobra.Command {
+	c := &cobra.Command{
+		Use:   "sandbox",
+		Short: "Run a local emulator of the WeChat Official Account API",
+		Long: `sandbox serves an emulator of the official account API on loopback: tokens, uploads, the
+draft box, publishing, mass messages. It takes the credentials in wechat.app_id and
+wechat.app_secret (or its demo ones when unset); point wxpub at it with wechat.api_base.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx, stop := signalContext(cmd.Context())
+			defer stop()
+			return app().Sandbox(ctx)
+		},
+	}
+	c.Flags().String("addr", "127.0.0.1:8081", "listen address")
+	return c
+}
+
+func newDemoCmd(app func() *App) *cobra.Command {
+	var dir string
+	var exit bool
+	c := &cobra.Command{
+		Use:   "demo [FILE]",
+		Short: "Publish the sample issue to a local sandbox: no account, no config",
+		Args:  cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			path := "issue/testdata/sample-135.md"
+			if len(args) == 1 {
+				path = args[0]
+			}
+			ctx, stop := signalContext(cmd.Context())
+			defer stop()
+			return app().Demo(ctx, path, dir, exit)
+		},
+	}
+	c.Flags().StringVar(&dir, "dir", "wxpub-data/demo", "where the demo keeps its store and config (emptied first)")
+	c.Flags().BoolVar(&exit, "exit", false, "stop after publishing instead of serving until Ctrl-C")
+	c.Flags().String("addr", "127.0.0.1:8081", "sandbox listen address (a free port if taken)")
+	return c
+}
+
+// signalContext ends on SIGINT or SIGTERM.
+func signalContext(parent context.Context) (context.Context, context.CancelFunc) {
+	if parent == nil {
+		parent = context.Background()
+	}
+	return signal.NotifyContext(parent, os.Interrupt, syscall.SIGTERM)
 }

@@ -14,7 +14,7 @@ var articlePage = template.Must(template.New("article").Parse(`<!doctype html>
 .page{max-width:375px;margin:0 auto;background:#fff;padding:20px 16px 40px;box-sizing:border-box}
 .page p{margin:0} h1{font-size:22px;font-weight:500;margin:0 0 12px;line-height:1.4}
 .meta{color:#8c8c8c;font-size:15px;margin:0 0 22px}.note{max-width:375px;margin:0 auto;padding:8px 16px;font-size:13px;color:#576b95}</style>
-</head><body><div class="note">{{.Note}}</div><div class="page"><h1>{{.Title}}</h1><p class="meta">{{.Author}}</p>{{.Content}}</div></body></html>`))
+</head><body><div class="note">{{.Note}}</div><div class="page">{{if .Cover}}<img src="{{.Cover}}" alt="cover" style="display:block;width:100%;margin:0 0 16px">{{end}}<h1>{{.Title}}</h1><p class="meta">{{.Author}}</p>{{.Content}}</div></body></html>`))
 
 var indexPage = template.Must(template.New("index").Parse(`<!doctype html>
 <html><head><meta charset="utf-8"><title>wxpub sandbox</title></head><body style="font-family:sans-serif;max-width:640px;margin:2em auto">
@@ -47,7 +47,7 @@ func (s *Sandbox) serveArticle(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	_ = articlePage.Execute(w, map[string]any{"Title": a.Title, "Author": a.Author, "Note": note,
+	_ = articlePage.Execute(w, map[string]any{"Title": a.Title, "Author": a.Author, "Note": note, "Cover": a.ThumbURL,
 		// The content is what a client sent to draft/add, shown as WeChat would show it.
 		"Content": template.HTML(a.Content)})
 }

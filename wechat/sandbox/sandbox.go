@@ -116,6 +116,8 @@ type Sandbox struct {
 	customs   []json.RawMessage
 	pushes    []Push
 	seq       int64
+	inFlight  map[string]int
+	maxFlight map[string]int
 	wg        sync.WaitGroup
 	closed    bool
 }
@@ -243,6 +245,8 @@ func New(opt Options) *Sandbox {
 		jobs:      map[int64]*PublishJob{},
 		articles:  map[string]*PublishJob{},
 		massByKey: map[string]*MassSend{},
+		inFlight:  map[string]int{},
+		maxFlight: map[string]int{},
 		jobSeq:    2247483647,
 	}
 	s.routes()
@@ -321,21 +325,22 @@ func (s *Sandbox) routes() {
 	s.mux.HandleFunc("/cgi-bin/token", s.api(s.handleToken, false))
 	s.mux.HandleFunc("/cgi-bin/stable_token", s.api(s.handleStableToken, false))
 	api := map[string]handler{
-		"/cgi-bin/media/uploadimg":       s.handleUploadImg,
-		"/cgi-bin/material/add_material": s.handleAddMaterial,
-		"/cgi-bin/draft/add":             s.handleDraftAdd,
-		"/cgi-bin/draft/update":          s.handleDraftUpdate,
-		"/cgi-bin/draft/get":             s.handleDraftGet,
-		"/cgi-bin/draft/batchget":        s.handleDraftBatchGet,
-		"/cgi-bin/draft/delete":          s.handleDraftDelete,
-		"/cgi-bin/draft/count":           s.handleDraftCount,
-		"/cgi-bin/freepublish/submit":    s.handlePublishSubmit,
-		"/cgi-bin/freepublish/get":       s.handlePublishGet,
-		"/cgi-bin/freepublish/batchget":  s.handlePublishBatchGet,
-		"/cgi-bin/message/mass/preview":  s.handleMassPreview,
-		"/cgi-bin/message/mass/sendall":  s.handleMassSendAll,
-		"/cgi-bin/message/mass/get":      s.handleMassGet,
-		"/cgi-bin/message/custom/send":   s.handleCustomSend,
+		"/cgi-bin/media/uploadimg":            s.handleUploadImg,
+		"/cgi-bin/material/add_material":      s.handleAddMaterial,
+		"/cgi-bin/material/batchget_material": s.handleBatchGetMaterial,
+		"/cgi-bin/draft/add":                  s.handleDraftAdd,
+		"/cgi-bin/draft/update":               s.handleDraftUpdate,
+		"/cgi-bin/draft/get":                  s.handleDraftGet,
+		"/cgi-bin/draft/batchget":             s.handleDraftBatchGet,
+		"/cgi-bin/draft/delete":               s.handleDraftDelete,
+		"/cgi-bin/draft/count":                s.handleDraftCount,
+		"/cgi-bin/freepublish/submit":         s.handlePublishSubmit,
+		"/cgi-bin/freepublish/get":            s.handlePublishGet,
+		"/cgi-bin/freepublish/batchget":       s.handlePublishBatchGet,
+		"/cgi-bin/message/mass/preview":       s.handleMassPreview,
+		"/cgi-bin/message/mass/sendall":       s.handleMassSendAll,
+		"/cgi-bin/message/mass/get":           s.handleMassGet,
+		"/cgi-bin/message/custom/send":        s.handleCustomSend,
 	}
 	for path, h := range api {
 		s.mux.HandleFunc(path, s.api(h, true))
@@ -383,6 +388,8 @@ const maxBody = 11 << 20
 
 func (s *Sandbox) api(h handler, needToken bool) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
+		s.enter(r.URL.Path)
+		defer s.leave(r.URL.Path)
 		body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
 		if err != nil {
 			return
@@ -479,3 +486,25 @@ func sortedKeys[V any](m map[string]V) []string {
 
 // ErrClosed is returned by waits on a closed sandbox.
 var ErrClosed = errors.New("sandbox closed")
+
+func (s *Sandbox) enter(path string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.inFlight[path]++
+	if s.inFlight[path] > s.maxFlight[path] {
+		s.maxFlight[path] = s.inFlight[path]
+	}
+}
+
+func (s *Sandbox) leave(path string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.inFlight[path]--
+}
+
+// MaxInFlight is the most calls to one endpoint the sandbox was answering at once.
+func (s *Sandbox) MaxInFlight(path string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.maxFlight[path]
+}

@@ -1,0 +1,174 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/sirupsen/logrus"
+	"golang.org/x/term"
+
+	"wxpub/issue"
+	"wxpub/publish"
+	"wxpub/store"
+	"wxpub/wechat"
+)
+
+// publishFlags are the flags of `wxpub publish`.
+type publishFlags struct {
+	publish, broadcast, yes, dryRun bool
+}
+
+// openStore opens the configured store; the caller closes it.
+func (a *App) openStore(ctx context.Context) (*store.Store, error) {
+	return store.Open(ctx, a.Config.Store.DSN)
+}
+
+// client returns an API client for the configured account.
+func (a *App) client() (*wechat.Client, error) {
+	c := a.Config.WeChat
+	return wechat.New(wechat.Options{AppID: c.AppID, AppSecret: c.AppSecret, BaseURL: c.APIBase, Timeout: c.Timeout, Log: a.Log})
+}
+
+// Publish runs `wxpub publish`.
+func (a *App) Publish(ctx context.Context, path string, f publishFlags, in io.Reader) error {
+	_, err := a.publish(ctx, path, f, in)
+	return err
+}
+
+func (a *App) publish(ctx context.Context, path string, f publishFlags, in io.Reader) (*publish.Result, error) {
+	var to []wechat.Recipient
+	for _, s := range a.Config.WeChat.PreviewTo {
+		r, err := wechat.ParseRecipient(s)
+		if err != nil {
+			return nil, fmt.Errorf("wechat.preview_to: %w", err)
+		}
+		to = append(to, r)
+	}
+	if f.broadcast && !f.dryRun && !f.yes {
+		if err := a.confirmBroadcast(path, in); err != nil {
+			return nil, err
+		}
+	}
+	t, err := a.theme()
+	if err != nil {
+		return nil, err
+	}
+	st, err := a.openStore(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
+	var api publish.API // a dry run calls nothing, so it gets none
+	if !f.dryRun {
+		c, err := a.client()
+		if err != nil {
+			return nil, err
+		}
+		api = c
+	}
+	p := publish.New(api, st, a.reporter(), nil)
+	res, err := p.Run(ctx, path, publish.Options{PreviewTo: to, Publish: f.publish, Broadcast: f.broadcast, DryRun: f.dryRun,
+		Theme: t, Author: a.Config.Render.Author, Concurrency: a.Config.Publish.Concurrency, PollTimeout: a.Config.Publish.PollTimeout})
+	if res != nil {
+		a.summary(res)
+	}
+	return res, err
+}
+
+// confirmBroadcast asks on a terminal before a mass send; elsewhere it refuses.
+func (a *App) confirmBroadcast(path string, in io.Reader) error {
+	f, ok := in.(*os.File)
+	if !ok || !term.IsTerminal(int(f.Fd())) {
+		return errors.New("--broadcast sends the issue to every follower: add --yes to confirm (nothing was sent)")
+	}
+	is, err := issue.ParseFile(path)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(a.Out, "Send issue %d (%s) to ALL followers now? Type yes to send: ", is.Number, is.Title.Joined())
+	line, _ := bufio.NewReader(in).ReadString('\n')
+	if strings.TrimSpace(strings.ToLower(line)) != "yes" {
+		return errors.New("not confirmed: nothing was sent")
+	}
+	return nil
+}
+
+func (a *App) summary(r *publish.Result) {
+	w := a.Out
+	if r.DryRun {
+		fmt.Fprintf(w, "Dry run of issue %d “%s”: nothing was sent. It would:\n", r.Issue, r.Title)
+	} else {
+		fmt.Fprintf(w, "Issue %d “%s”\n", r.Issue, r.Title)
+	}
+	fmt.Fprintf(w, "  images:    %d in the article, %d uploaded, %d already uploaded\n", r.Images, r.ImagesUploaded, r.ImagesReused)
+	if r.Cover != "" {
+		fmt.Fprintf(w, "  cover:     %s %s\n", r.Cover, r.CoverMediaID)
+	}
+	if r.Draft != "" {
+		fmt.Fprintf(w, "  draft:     %s %s\n", r.Draft, r.DraftMediaID)
+	}
+	if len(r.Previewed) > 0 || len(r.PreviewSkipped) > 0 {
+		fmt.Fprintf(w, "  preview:   sent to %s", strings.Join(r.Previewed, ", "))
+		if len(r.PreviewSkipped) > 0 {
+			fmt.Fprintf(w, "; already sent to %s", strings.Join(r.PreviewSkipped, ", "))
+		}
+		fmt.Fprintln(w)
+	}
+	if r.Published != "" {
+		fmt.Fprintf(w, "  publish:   %s %s\n", r.Published, r.ArticleURL)
+	} else if r.ArticleURL != "" {
+		fmt.Fprintf(w, "  article:   %s\n", r.ArticleURL)
+	}
+	if r.Broadcast != "" {
+		fmt.Fprintf(w, "  broadcast: %s to all followers", r.Broadcast)
+		if r.MassMsgID != 0 {
+			fmt.Fprintf(w, " (msg_id %d)", r.MassMsgID)
+		}
+		fmt.Fprintln(w)
+	}
+	if r.Warnings > 0 {
+		fmt.Fprintf(w, "  lint:      %d warnings (wxpub lint shows them)\n", r.Warnings)
+	}
+}
+
+// reporter shows progress: steps and an upload counter on a terminal, log lines elsewhere.
+func (a *App) reporter() publish.Reporter {
+	if f, ok := a.Out.(*os.File); ok && term.IsTerminal(int(f.Fd())) && a.Config.Log.Format == "text" {
+		return &terminalReporter{w: f}
+	}
+	return &logReporter{log: a.Log}
+}
+
+type terminalReporter struct {
+	w         io.Writer
+	inCounter bool
+}
+
+func (r *terminalReporter) Step(format string, args ...any) {
+	if r.inCounter {
+		fmt.Fprintln(r.w)
+		r.inCounter = false
+	}
+	fmt.Fprintf(r.w, "→ "+format+"\n", args...)
+}
+
+func (r *terminalReporter) Progress(what string, done, total int) {
+	fmt.Fprintf(r.w, "\r  %s %d/%d", what, done, total)
+	r.inCounter = done < total
+	if done == total {
+		fmt.Fprintln(r.w)
+	}
+}
+
+type logReporter struct{ log logrus.FieldLogger }
+
+func (r *logReporter) Step(format string, args ...any) { r.log.Infof(format, args...) }
+
+func (r *logReporter) Progress(what string, done, total int) {
+	r.log.WithFields(logrus.Fields{"done": done, "total": total}).Infof("%s uploaded", what)
+}

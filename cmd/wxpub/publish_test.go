@@ -1,0 +1,108 @@
+package main
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"wxpub/store"
+	"wxpub/wechat/sandbox"
+)
+
+// sandboxEnv starts a sandbox and points wxpub at it, with a store of its own.
+func sandboxEnv(t *testing.T) (*sandbox.Sandbox, string) {
+	t.Helper()
+	sb, err := sandbox.Start("", sandbox.Options{PublishDelay: 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sb.Close() })
+	dsn := "sqlite://" + filepath.Join(t.TempDir(), "wxpub.db")
+	t.Setenv("WXPUB_WECHAT_APP_ID", sandbox.DemoAppID)
+	t.Setenv("WXPUB_WECHAT_APP_SECRET", sandbox.DemoAppSecret)
+	t.Setenv("WXPUB_WECHAT_API_BASE", sb.URL())
+	t.Setenv("WXPUB_STORE_DSN", dsn)
+	return sb, dsn
+}
+
+func TestBroadcastNeedsYes(t *testing.T) {
+	sb, _ := sandboxEnv(t)
+	_, err := run(t, "publish", sample, "--broadcast")
+	if err == nil || !strings.Contains(err.Error(), "--yes") || !strings.Contains(err.Error(), "nothing was sent") {
+		t.Errorf("err = %v", err)
+	}
+	if n := len(sb.Calls()); n != 0 {
+		t.Errorf("%d API calls without confirmation", n)
+	}
+	out, err := run(t, "publish", sample, "--broadcast", "--yes")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sb.MassSends()) != 1 || !strings.Contains(out, "broadcast: sent to all followers") {
+		t.Errorf("confirmed broadcast: %d sends, output %q", len(sb.MassSends()), out)
+	}
+}
+
+func TestPublishCommand(t *testing.T) {
+	sb, dsn := sandboxEnv(t)
+	out, err := run(t, "publish", sample, "--dry-run", "--publish", "--preview-to", "staff_phone")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, "Dry run of issue 135") || !strings.Contains(out, "draft:     created") || len(sb.Calls()) != 0 {
+		t.Errorf("dry run: %d calls, output %q", len(sb.Calls()), out)
+	}
+	out, err = run(t, "publish", sample, "--publish", "--preview-to", "staff_phone", "--preview-to", "o9AgO5Kd5ggOC-bXrbNODIiE3bGY")
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	pub, err := st.Publication(context.Background(), 135)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"Issue 135", "draft:     created " + pub.DraftMediaID, "preview:   sent to wxname:staff_phone, openid:o9AgO5Kd5ggOC-bXrbNODIiE3bGY", "publish:   published " + pub.ArticleURL} {
+		if !strings.Contains(out, want) {
+			t.Errorf("summary lacks %q:\n%s", want, out)
+		}
+	}
+	p := sb.Previews()
+	if len(p) != 2 || p[0].ToWxName != "staff_phone" || p[1].ToUser != "o9AgO5Kd5ggOC-bXrbNODIiE3bGY" {
+		t.Errorf("previews = %+v", p)
+	}
+	out, err = run(t, "publish", sample, "--publish")
+	if err != nil || !strings.Contains(out, "draft:     unchanged") || !strings.Contains(out, "publish:   already published") {
+		t.Errorf("rerun: %v\n%s", err, out)
+	}
+}
+
+func TestPublishWithoutAccount(t *testing.T) {
+	t.Setenv("WXPUB_STORE_DSN", "sqlite://"+filepath.Join(t.TempDir(), "x.db"))
+	if _, err := run(t, "publish", sample); err == nil || !strings.Contains(err.Error(), "wechat.app_id") {
+		t.Errorf("err = %v", err)
+	}
+}
+
+func TestDemo(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "demo")
+	out, err := run(t, "demo", sample, "--exit", "--dir", dir, "--addr", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, "Read the article: http://127.0.0.1:") || !strings.Contains(out, "publish:   published") || !strings.Contains(out, filepath.Join(dir, "wxpub.yaml")) {
+		t.Errorf("demo output:\n%s", out)
+	}
+	st, err := store.Open(context.Background(), "sqlite://"+filepath.Join(dir, "wxpub.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if is, err := st.Issue(context.Background(), 135); err != nil || is.ArticleURL == "" {
+		t.Errorf("demo store: %+v %v", is, err)
+	}
+}

@@ -1,0 +1,808 @@
+// Package publish takes an issue from Markdown to followers' phones: parse and lint, upload
+// the images and the cover, create or update the draft, preview it on staff phones, publish
+// it and mass-send it. Every step is recorded in the store before the next begins, so a run
+// that was killed anywhere can be run again: it finishes the job and repeats nothing (no
+// second upload, draft, publish or send).
+package publish
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"wxpub/issue"
+	"wxpub/lint"
+	"wxpub/render"
+	"wxpub/store"
+	"wxpub/wechat"
+)
+
+// API is what publishing needs of the WeChat API; *wechat.Client has it.
+type API interface {
+	UploadImage(ctx context.Context, name string, data []byte) (string, error)
+	AddMaterial(ctx context.Context, name string, data []byte) (wechat.Material, error)
+	Materials(ctx context.Context, offset, count int) (int, []wechat.Material, error)
+	AddDraft(ctx context.Context, articles ...wechat.Article) (string, error)
+	UpdateDraft(ctx context.Context, mediaID string, index int, a wechat.Article) error
+	Drafts(ctx context.Context, offset, count int, withContent bool) (int, []wechat.DraftItem, error)
+	SubmitPublish(ctx context.Context, mediaID string) (wechat.PublishJob, error)
+	GetPublishStatus(ctx context.Context, publishID int64) (wechat.PublishStatus, error)
+	Published(ctx context.Context, offset, count int) (int, []wechat.PublishedItem, error)
+	Preview(ctx context.Context, to wechat.Recipient, mediaID string) error
+	SendToAll(ctx context.Context, mediaID, clientMsgID string) (wechat.MassSend, error)
+}
+
+// Store is what publishing keeps; *store.Store has it.
+type Store interface {
+	SaveIssue(ctx context.Context, is *issue.Issue, sourceHash string) error
+	SetIssueURLs(ctx context.Context, number int, articleURL, coverURL string) error
+	Upload(ctx context.Context, hash, kind string) (store.Upload, error)
+	PutUpload(ctx context.Context, u store.Upload) error
+	Publication(ctx context.Context, number int) (store.Publication, error)
+	SavePublication(ctx context.Context, p store.Publication) error
+}
+
+// Reporter hears what a run is doing: a progress display on a terminal, log lines elsewhere.
+type Reporter interface {
+	// Step says a step begins (or is skipped, and why).
+	Step(format string, args ...any)
+	// Progress counts work within a step (images uploaded of all).
+	Progress(what string, done, total int)
+}
+
+// Options say how far a run goes.
+type Options struct {
+	// PreviewTo are the staff phones to preview the draft on.
+	PreviewTo []wechat.Recipient
+	// Publish publishes the draft (freepublish) and waits for the article URL.
+	Publish bool
+	// Broadcast mass-sends the issue to every follower. The caller must have had it
+	// confirmed: publish does not ask.
+	Broadcast bool
+	// DryRun does everything before the first API call and reports what would be sent.
+	DryRun bool
+	// Theme and Author as for render.
+	Theme  *render.Theme
+	Author string
+	// Concurrency bounds simultaneous uploads (default 4).
+	Concurrency int
+	// PollTimeout bounds the wait for a publish to finish (default 10 minutes).
+	PollTimeout time.Duration
+}
+
+// Publisher runs publications.
+type Publisher struct {
+	api    API
+	store  Store
+	report Reporter
+	http   *http.Client
+	now    func() time.Time
+	// pollFirst is the first wait between publish status polls; it grows to pollMax.
+	pollFirst, pollMax time.Duration
+	// retryWait is the first wait before retrying a call whose first attempt may have
+	// taken effect (after looking whether it did).
+	retryWait time.Duration
+	attempts  int
+	// reconcileWait is how long to look for a publish whose submit answer was lost: the
+	// listing shows only finished jobs.
+	reconcileWait time.Duration
+}
+
+// New returns a publisher. httpClient fetches images named by URL (nil: a client with a
+// 30-second timeout).
+func New(api API, st Store, r Reporter, httpClient *http.Client) *Publisher {
+	if httpClient == nil {
+		httpClient = &http.Client{Timeout: 30 * time.Second}
+	}
+	return &Publisher{api: api, store: st, report: &lockedReporter{r: r}, http: httpClient, now: time.Now,
+		pollFirst: 300 * time.Millisecond, pollMax: 5 * time.Second, retryWait: 500 * time.Millisecond, attempts: 4,
+		reconcileWait: 30 * time.Second}
+}
+
+// lockedReporter lets the cover and image uploads report at the same time.
+type lockedReporter struct {
+	mu sync.Mutex
+	r  Reporter
+}
+
+func (l *lockedReporter) Step(format string, args ...any) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.r.Step(format, args...)
+}
+
+func (l *lockedReporter) Progress(what string, done, total int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.r.Progress(what, done, total)
+}
+
+// LintError stops a publish before any API call: the issue breaks a limit.
+type LintError struct {
+	Findings lint.Findings
+}
+
+func (e *LintError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "lint found %d errors; nothing was sent", e.Findings.Errors())
+	for _, f := range e.Findings {
+		if f.Severity == lint.Error {
+			b.WriteString("\n  " + f.String())
+		}
+	}
+	return b.String()
+}
+
+// PublishError is a publish job that ended in a failed status (2–6).
+type PublishError struct {
+	Issue  int
+	Status int
+}
+
+func (e *PublishError) Error() string {
+	return fmt.Sprintf("publish issue %d: status %d: %s", e.Issue, e.Status, wechat.PublishStatusText(e.Status))
+}
+
+// Result says what a run did (or, in a dry run, would do).
+type Result struct {
+	Issue  int
+	Title  string
+	DryRun bool
+
+	Images         int // content images
+	ImagesUploaded int
+	ImagesReused   int
+	Cover          string // "reused", "uploaded", "generated and uploaded"; in a dry run what would happen
+	CoverMediaID   string
+
+	DraftMediaID string
+	Draft        string // "created", "updated", "unchanged", "recovered"
+
+	Previewed      []string
+	PreviewSkipped []string // already previewed with this content
+
+	ArticleURL string
+	Published  string // "published", "already published", "recovered"
+
+	MassMsgID int64
+	Broadcast string // "sent", "already sent"
+
+	Warnings int
+}
+
+// Run publishes the issue at path as far as opt says.
+func (p *Publisher) Run(ctx context.Context, path string, opt Options) (*Result, error) {
+	if opt.Theme == nil {
+		t, err := render.LoadTheme("")
+		if err != nil {
+			return nil, err
+		}
+		opt.Theme = t
+	}
+	if opt.Concurrency <= 0 {
+		opt.Concurrency = 4
+	}
+	if opt.PollTimeout <= 0 {
+		opt.PollTimeout = 10 * time.Minute
+	}
+	p.report.Step("parse and lint %s", path)
+	is, err := issue.ParseFile(path)
+	if err != nil {
+		return nil, err
+	}
+	if is.Number <= 0 {
+		return nil, &issue.Error{File: path, Msg: "no issue number: add a line such as \"No. 135\" or number: in the front matter"}
+	}
+	sum := sha256.Sum256(is.Source)
+	sourceHash := hex.EncodeToString(sum[:])
+	draftArt, err := render.Render(is, render.Options{Theme: opt.Theme, Author: opt.Author})
+	if err != nil {
+		return nil, err
+	}
+	findings := lint.Check(is, draftArt, opt.Theme)
+	if findings.Errors() > 0 {
+		return nil, &LintError{Findings: findings}
+	}
+	res := &Result{Issue: is.Number, Title: draftArt.Title, DryRun: opt.DryRun, Warnings: len(findings)}
+
+	// Read every image before the first call, so a missing file stops the run early.
+	var images []*source
+	for _, im := range is.Images() {
+		s, err := p.load(ctx, is, im.Src, im.Line)
+		if err != nil {
+			return nil, err
+		}
+		images = append(images, s)
+	}
+	res.Images = len(images)
+	cover, generated, err := p.coverSource(ctx, is, opt.Theme)
+	if err != nil {
+		return nil, err
+	}
+	pub, err := p.store.Publication(ctx, is.Number)
+	if errors.Is(err, store.ErrNotFound) {
+		pub = store.Publication{IssueNumber: is.Number, Step: store.StepParsed, PublishStatus: -1}
+	} else if err != nil {
+		return nil, err
+	}
+	if opt.DryRun {
+		return p.plan(ctx, res, images, cover, generated, pub, opt)
+	}
+	if p.api == nil {
+		return nil, errors.New("publish: no API client (only a dry run can do without one)")
+	}
+
+	if err := p.store.SaveIssue(ctx, is, sourceHash); err != nil {
+		return nil, err
+	}
+	pub.SourceHash = sourceHash
+	if err := p.save(ctx, &pub, pub.Step); err != nil {
+		return nil, err
+	}
+
+	// The cover goes up beside the content images: neither waits for the other.
+	var coverUp store.Upload
+	var coverErr error
+	coverDone := make(chan struct{})
+	go func() {
+		defer close(coverDone)
+		coverUp, coverErr = p.uploadCover(ctx, cover, generated, res)
+	}()
+	urls, err := p.uploadImages(ctx, images, opt.Concurrency, res)
+	<-coverDone
+	if err != nil {
+		return nil, err
+	}
+	if coverErr != nil {
+		return nil, coverErr
+	}
+	pub.CoverMediaID = coverUp.MediaID
+	if err := p.save(ctx, &pub, later(pub.Step, store.StepUploaded)); err != nil {
+		return nil, err
+	}
+
+	art, err := render.Render(is, render.Options{Theme: opt.Theme, Author: opt.Author, ImageURL: func(src string) string { return urls[src] }})
+	if err != nil {
+		return nil, err
+	}
+	wa := wechat.Article{Title: art.Title, Author: art.Author, Digest: art.Digest, Content: art.Content,
+		ContentSourceURL: art.ContentSourceURL, ThumbMediaID: coverUp.MediaID}
+	if wa.PicCrop2351, wa.PicCrop11, err = crops(cover.data); err != nil {
+		return nil, err
+	}
+	body, err := wechat.Marshal(wa)
+	if err != nil {
+		return nil, err
+	}
+	h := sha256.Sum256(body)
+	contentHash := hex.EncodeToString(h[:])
+
+	if err := p.draft(ctx, &pub, wa, contentHash, res); err != nil {
+		return nil, err
+	}
+	if err := p.preview(ctx, &pub, opt.PreviewTo, contentHash, res); err != nil {
+		return nil, err
+	}
+	if opt.Publish {
+		if err := p.publish(ctx, &pub, wa, contentHash, coverUp.URL, opt.PollTimeout, res); err != nil {
+			return res, err
+		}
+	}
+	if opt.Broadcast {
+		if err := p.broadcast(ctx, &pub, res); err != nil {
+			return res, err
+		}
+	}
+	if res.ArticleURL == "" {
+		res.ArticleURL = pub.ArticleURL
+	}
+	return res, nil
+}
+
+var stepOrder = []string{store.StepParsed, store.StepUploaded, store.StepDrafted, store.StepPreviewed,
+	store.StepSubmitted, store.StepPublished, store.StepBroadcast}
+
+// later returns whichever step comes later, so a rerun never moves a publication back.
+func later(a, b string) string {
+	if slices.Index(stepOrder, a) >= slices.Index(stepOrder, b) {
+		return a
+	}
+	return b
+}
+
+func (p *Publisher) save(ctx context.Context, pub *store.Publication, step string) error {
+	pub.Step = step
+	return p.store.SavePublication(ctx, *pub)
+}
+
+// coverSource is the issue's cover, or one generated for it.
+func (p *Publisher) coverSource(ctx context.Context, is *issue.Issue, t *render.Theme) (*source, bool, error) {
+	if is.Cover != "" {
+		s, err := p.load(ctx, is, is.Cover, is.Lines["cover"])
+		return s, false, err
+	}
+	data, err := generateCover(is, t)
+	if err != nil {
+		return nil, false, fmt.Errorf("generate cover: %w", err)
+	}
+	sum := sha256.Sum256(data)
+	return &source{src: "(generated cover)", data: data, hash: hex.EncodeToString(sum[:])}, true, nil
+}
+
+// uploadImages uploads the content images not uploaded before, a few at a time, and
+// returns each source's URL.
+func (p *Publisher) uploadImages(ctx context.Context, images []*source, concurrency int, res *Result) (map[string]string, error) {
+	urls := map[string]string{}
+	var todo []*source
+	for _, im := range images {
+		up, err := p.store.Upload(ctx, im.hash, store.UploadContent)
+		switch {
+		case err == nil:
+			urls[im.src] = up.URL
+			res.ImagesReused++
+		case errors.Is(err, store.ErrNotFound):
+			todo = append(todo, im)
+		default:
+			return nil, err
+		}
+	}
+	if len(images) == 0 {
+		p.report.Step("no content images")
+		return urls, nil
+	}
+	p.report.Step("upload %d content images (%d already uploaded)", len(todo), res.ImagesReused)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var mu sync.Mutex
+	var firstErr error
+	done := 0
+	sem := make(chan struct{}, concurrency)
+	var wg sync.WaitGroup
+	for _, im := range todo {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func(im *source) {
+			defer wg.Done()
+			defer func() { <-sem }()
+			url, err := p.uploadOne(ctx, im)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				if firstErr == nil {
+					firstErr = err
+					cancel()
+				}
+				return
+			}
+			urls[im.src] = url
+			done++
+			res.ImagesUploaded++
+			p.report.Progress("images", done, len(todo))
+		}(im)
+	}
+	wg.Wait()
+	if firstErr != nil {
+		return nil, firstErr
+	}
+	return urls, nil
+}
+
+func (p *Publisher) uploadOne(ctx context.Context, im *source) (string, error) {
+	data, ext, err := forContent(im.data)
+	if err != nil {
+		return "", fmt.Errorf("image %s: %w", im.src, err)
+	}
+	url, err := p.api.UploadImage(ctx, "wxpub-"+im.hash[:16]+"."+ext, data)
+	if err != nil {
+		return "", fmt.Errorf("upload image %s: %w", im.src, err)
+	}
+	if err := p.store.PutUpload(ctx, store.Upload{Hash: im.hash, Kind: store.UploadContent, URL: url}); err != nil {
+		return "", err
+	}
+	return url, nil
+}
+
+// uploadCover uploads the cover as permanent material unless it was before. A cover whose
+// upload took effect but was never recorded (the run died, or the answer was lost) is found
+// by its name among the newest materials instead of being uploaded again.
+func (p *Publisher) uploadCover(ctx context.Context, cover *source, generated bool, res *Result) (store.Upload, error) {
+	up, err := p.store.Upload(ctx, cover.hash, store.UploadCover)
+	if err == nil {
+		res.Cover, res.CoverMediaID = "reused", up.MediaID
+		p.report.Step("cover already uploaded")
+		return up, nil
+	}
+	if !errors.Is(err, store.ErrNotFound) {
+		return up, err
+	}
+	data, ext, err := forCover(cover.data)
+	if err != nil {
+		return up, fmt.Errorf("cover %s: %w", cover.src, err)
+	}
+	name := "wxpub-cover-" + cover.hash[:16] + "." + ext
+	res.Cover = "uploaded"
+	if generated {
+		res.Cover = "generated and uploaded"
+	}
+	p.report.Step("upload the cover (%s)", res.Cover)
+	find := func() (bool, error) {
+		_, items, err := p.api.Materials(ctx, 0, 20)
+		if err != nil {
+			return false, err
+		}
+		for _, m := range items {
+			if m.Name == name {
+				up = store.Upload{Hash: cover.hash, Kind: store.UploadCover, URL: m.URL, MediaID: m.MediaID, Name: name}
+				return true, nil
+			}
+		}
+		return false, nil
+	}
+	found, err := find()
+	if err != nil {
+		return up, fmt.Errorf("look for an earlier cover upload: %w", err)
+	}
+	if !found {
+		err = p.retry(ctx, "upload cover", func() error {
+			m, err := p.api.AddMaterial(ctx, name, data)
+			if err == nil {
+				up = store.Upload{Hash: cover.hash, Kind: store.UploadCover, URL: m.URL, MediaID: m.MediaID, Name: name}
+			}
+			return err
+		}, find)
+		if err != nil {
+			return up, fmt.Errorf("upload cover %s: %w", cover.src, err)
+		}
+	}
+	if err := p.store.PutUpload(ctx, up); err != nil {
+		return up, err
+	}
+	res.CoverMediaID = up.MediaID
+	return up, nil
+}
+
+// retry runs a call that must not be repeated blindly: after a retryable failure it waits,
+// asks found whether the first attempt took effect after all, and only if not tries again.
+func (p *Publisher) retry(ctx context.Context, what string, call func() error, found func() (bool, error)) error {
+	wait := p.retryWait
+	for attempt := 1; ; attempt++ {
+		err := call()
+		if err == nil || !wechat.Retryable(err) || attempt >= p.attempts {
+			return err
+		}
+		select {
+		case <-time.After(wait):
+		case <-ctx.Done():
+			return fmt.Errorf("%s: %w (last error: %v)", what, ctx.Err(), err)
+		}
+		wait *= 2
+		ok, ferr := found()
+		if ferr != nil {
+			// Without knowing whether the first attempt took effect, another could
+			// duplicate it: stop here; the next run looks again.
+			return fmt.Errorf("%w (and could not check whether it took effect: %v)", err, ferr)
+		}
+		if ok {
+			return nil
+		}
+	}
+}
+
+// draft creates the issue's draft, or updates it when the content changed; never a
+// second draft for the same issue.
+func (p *Publisher) draft(ctx context.Context, pub *store.Publication, wa wechat.Article, contentHash string, res *Result) error {
+	if pub.DraftMediaID != "" && pub.ContentHash == contentHash {
+		res.DraftMediaID, res.Draft = pub.DraftMediaID, "unchanged"
+		p.report.Step("draft %s is up to date", pub.DraftMediaID)
+		return nil
+	}
+	if pub.DraftMediaID != "" {
+		p.report.Step("update draft %s", pub.DraftMediaID)
+		err := p.api.UpdateDraft(ctx, pub.DraftMediaID, 0, wa)
+		var ae *wechat.APIError
+		if errors.As(err, &ae) && ae.Code == wechat.CodeInvalidMediaID {
+			// The draft is gone (deleted in the editor): make a new one.
+			p.report.Step("draft %s no longer exists", pub.DraftMediaID)
+			pub.DraftMediaID = ""
+		} else if err != nil {
+			return fmt.Errorf("update draft of issue %d: %w", pub.IssueNumber, err)
+		} else {
+			pub.ContentHash = contentHash
+			res.DraftMediaID, res.Draft = pub.DraftMediaID, "updated"
+			return p.save(ctx, pub, later(pub.Step, store.StepDrafted))
+		}
+	}
+	find := func() (bool, error) {
+		_, items, err := p.api.Drafts(ctx, 0, 20, false)
+		if err != nil {
+			return false, err
+		}
+		for _, d := range items {
+			if len(d.Content.NewsItem) > 0 && d.Content.NewsItem[0].Title == wa.Title &&
+				d.Content.NewsItem[0].ThumbMediaID == wa.ThumbMediaID && d.UpdateTime >= pub.DraftStartedAt-60 {
+				pub.DraftMediaID = d.MediaID
+				return true, nil
+			}
+		}
+		return false, nil
+	}
+	if pub.DraftStartedAt != 0 {
+		// An earlier run sent draft/add and died before storing the answer: look first.
+		found, err := find()
+		if err != nil {
+			return fmt.Errorf("look for an earlier draft: %w", err)
+		}
+		if found {
+			p.report.Step("found the draft an earlier run created: %s", pub.DraftMediaID)
+			res.Draft = "recovered"
+			if err := p.api.UpdateDraft(ctx, pub.DraftMediaID, 0, wa); err != nil {
+				return fmt.Errorf("update draft of issue %d: %w", pub.IssueNumber, err)
+			}
+			return p.drafted(ctx, pub, contentHash, res)
+		}
+	}
+	p.report.Step("create the draft")
+	pub.DraftStartedAt = p.now().Unix()
+	if err := p.save(ctx, pub, pub.Step); err != nil {
+		return err
+	}
+	res.Draft = "created"
+	err := p.retry(ctx, "create draft", func() error {
+		id, err := p.api.AddDraft(ctx, wa)
+		if err == nil {
+			pub.DraftMediaID = id
+		}
+		return err
+	}, find)
+	if err != nil {
+		return fmt.Errorf("create draft of issue %d: %w", pub.IssueNumber, err)
+	}
+	return p.drafted(ctx, pub, contentHash, res)
+}
+
+func (p *Publisher) drafted(ctx context.Context, pub *store.Publication, contentHash string, res *Result) error {
+	pub.DraftStartedAt = 0
+	pub.ContentHash = contentHash
+	res.DraftMediaID = pub.DraftMediaID
+	return p.save(ctx, pub, later(pub.Step, store.StepDrafted))
+}
+
+// preview sends the draft to each staff phone not yet sent this content.
+func (p *Publisher) preview(ctx context.Context, pub *store.Publication, to []wechat.Recipient, contentHash string, res *Result) error {
+	if len(to) == 0 {
+		return nil
+	}
+	sent := strings.Split(pub.Previewed, "\n")
+	for _, r := range to {
+		key := r.String() + " " + contentHash
+		if slices.Contains(sent, key) {
+			res.PreviewSkipped = append(res.PreviewSkipped, r.String())
+			p.report.Step("preview to %s: already sent for this content", r)
+			continue
+		}
+		p.report.Step("preview to %s", r)
+		if err := p.api.Preview(ctx, r, pub.DraftMediaID); err != nil {
+			return fmt.Errorf("preview to %s: %w", r, err)
+		}
+		sent = append(sent, key)
+		pub.Previewed = strings.TrimPrefix(strings.Join(sent, "\n"), "\n")
+		res.Previewed = append(res.Previewed, r.String())
+		if err := p.save(ctx, pub, later(pub.Step, store.StepPreviewed)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// publish submits the draft (unless this content was submitted before) and waits for the
+// job to finish.
+func (p *Publisher) publish(ctx context.Context, pub *store.Publication, wa wechat.Article, contentHash, coverURL string, timeout time.Duration, res *Result) error {
+	if pub.PublishHash == contentHash && pub.PublishStatus == wechat.PublishOK && pub.ArticleURL != "" {
+		res.ArticleURL, res.Published = pub.ArticleURL, "already published"
+		p.report.Step("already published: %s", pub.ArticleURL)
+		return nil
+	}
+	// find looks for the article among the published ones, for a while: a job that was
+	// accepted is listed only once it has finished.
+	find := func() (bool, error) {
+		deadline := p.now().Add(p.reconcileWait)
+		for {
+			_, items, err := p.api.Published(ctx, 0, 20)
+			if err != nil {
+				return false, err
+			}
+			for _, it := range items {
+				if n := it.Content.NewsItem; len(n) > 0 && n[0].Title == wa.Title && n[0].ThumbMediaID == wa.ThumbMediaID && it.UpdateTime >= pub.PublishStartedAt-60 {
+					pub.ArticleID, pub.ArticleURL, pub.PublishStatus = it.ArticleID, n[0].URL, wechat.PublishOK
+					return true, nil
+				}
+			}
+			if p.now().After(deadline) {
+				return false, nil
+			}
+			select {
+			case <-time.After(p.pollFirst):
+			case <-ctx.Done():
+				return false, ctx.Err()
+			}
+		}
+	}
+	resume := pub.PublishHash == contentHash && pub.PublishID != 0 && (pub.PublishStatus == -1 || pub.PublishStatus == wechat.PublishPublishing)
+	switch {
+	case resume:
+		p.report.Step("publish job %d was submitted before; waiting for it", pub.PublishID)
+	case pub.PublishHash == contentHash && pub.PublishStartedAt != 0 && pub.PublishID == 0:
+		// An earlier run submitted and died before storing the answer: look first.
+		found, err := find()
+		if err != nil {
+			return fmt.Errorf("look for an earlier publish: %w", err)
+		}
+		if found {
+			res.Published = "recovered"
+			return p.published(ctx, pub, coverURL, res)
+		}
+		fallthrough
+	default:
+		p.report.Step("publish draft %s", pub.DraftMediaID)
+		pub.PublishHash, pub.PublishStartedAt, pub.PublishID, pub.PublishStatus = contentHash, p.now().Unix(), 0, -1
+		if err := p.save(ctx, pub, pub.Step); err != nil {
+			return err
+		}
+		recovered := false
+		err := p.retry(ctx, "publish", func() error {
+			job, err := p.api.SubmitPublish(ctx, pub.DraftMediaID)
+			if err == nil {
+				pub.PublishID, pub.MsgDataID = job.PublishID, job.MsgDataID
+			}
+			return err
+		}, func() (bool, error) {
+			ok, err := find()
+			recovered = ok
+			return ok, err
+		})
+		if err != nil {
+			return fmt.Errorf("publish issue %d: %w", pub.IssueNumber, err)
+		}
+		if recovered {
+			res.Published = "recovered"
+			return p.published(ctx, pub, coverURL, res)
+		}
+		pub.PublishStartedAt = 0
+		if err := p.save(ctx, pub, later(pub.Step, store.StepSubmitted)); err != nil {
+			return err
+		}
+	}
+	st, err := p.poll(ctx, pub.PublishID, timeout)
+	if err != nil {
+		return fmt.Errorf("publish issue %d: %w", pub.IssueNumber, err)
+	}
+	pub.PublishStatus = st.Status
+	if st.Status != wechat.PublishOK {
+		if err := p.save(ctx, pub, store.StepFailed); err != nil {
+			return err
+		}
+		return &PublishError{Issue: pub.IssueNumber, Status: st.Status}
+	}
+	pub.ArticleID, pub.ArticleURL = st.ArticleID, st.URL()
+	if res.Published == "" {
+		res.Published = "published"
+	}
+	return p.published(ctx, pub, coverURL, res)
+}
+
+func (p *Publisher) published(ctx context.Context, pub *store.Publication, coverURL string, res *Result) error {
+	res.ArticleURL = pub.ArticleURL
+	if err := p.save(ctx, pub, later(pub.Step, store.StepPublished)); err != nil {
+		return err
+	}
+	if err := p.store.SetIssueURLs(ctx, pub.IssueNumber, pub.ArticleURL, coverURL); err != nil {
+		return err
+	}
+	p.report.Step("published: %s", pub.ArticleURL)
+	return nil
+}
+
+// poll asks for a publish job's status, waiting longer each time, until it is final.
+func (p *Publisher) poll(ctx context.Context, id int64, timeout time.Duration) (wechat.PublishStatus, error) {
+	deadline := p.now().Add(timeout)
+	wait := p.pollFirst
+	for {
+		st, err := p.api.GetPublishStatus(ctx, id)
+		if err != nil {
+			return st, err
+		}
+		if st.Status != wechat.PublishPublishing {
+			return st, nil
+		}
+		if p.now().After(deadline) {
+			return st, fmt.Errorf("job %d still publishing after %s; run again to keep waiting", id, timeout)
+		}
+		p.report.Step("publishing…")
+		select {
+		case <-time.After(wait):
+		case <-ctx.Done():
+			return st, ctx.Err()
+		}
+		wait = min(wait*3/2, p.pollMax)
+	}
+}
+
+// broadcast mass-sends the draft to every follower, once per issue: the clientmsgid is the
+// issue's, recorded before the call, so neither a rerun nor a retry sends twice.
+func (p *Publisher) broadcast(ctx context.Context, pub *store.Publication, res *Result) error {
+	key := fmt.Sprintf("wxpub-issue-%d", pub.IssueNumber)
+	if pub.MassMsgID != 0 {
+		res.MassMsgID, res.Broadcast = pub.MassMsgID, "already sent"
+		p.report.Step("already sent to all followers (msg_id %d)", pub.MassMsgID)
+		return nil
+	}
+	p.report.Step("send to all followers")
+	pub.ClientMsgID = key
+	if err := p.save(ctx, pub, pub.Step); err != nil {
+		return err
+	}
+	ms, err := p.api.SendToAll(ctx, pub.DraftMediaID, key)
+	if err != nil {
+		return fmt.Errorf("send issue %d to all followers: %w", pub.IssueNumber, err)
+	}
+	pub.MassMsgID, pub.MassMsgDataID = ms.MsgID, ms.MsgDataID
+	res.MassMsgID, res.Broadcast = ms.MsgID, "sent"
+	if ms.Existing {
+		res.Broadcast = "already sent"
+	}
+	return p.save(ctx, pub, store.StepBroadcast)
+}
+
+// plan reports what a run would do, reading the store but calling nothing.
+func (p *Publisher) plan(ctx context.Context, res *Result, images []*source, cover *source, generated bool, pub store.Publication, opt Options) (*Result, error) {
+	for _, im := range images {
+		if _, err := p.store.Upload(ctx, im.hash, store.UploadContent); err == nil {
+			res.ImagesReused++
+		} else if errors.Is(err, store.ErrNotFound) {
+			if _, _, err := forContent(im.data); err != nil {
+				return nil, fmt.Errorf("image %s: %w", im.src, err)
+			}
+			res.ImagesUploaded++
+		} else {
+			return nil, err
+		}
+	}
+	switch _, err := p.store.Upload(ctx, cover.hash, store.UploadCover); {
+	case err == nil:
+		res.Cover = "reused"
+	case generated:
+		res.Cover = "generated and uploaded"
+	default:
+		res.Cover = "uploaded"
+	}
+	res.DraftMediaID = pub.DraftMediaID
+	if pub.DraftMediaID == "" {
+		res.Draft = "created"
+	} else {
+		res.Draft = "updated if changed"
+	}
+	for _, r := range opt.PreviewTo {
+		res.Previewed = append(res.Previewed, r.String())
+	}
+	if opt.Publish {
+		res.Published = "published"
+		if pub.PublishStatus == wechat.PublishOK {
+			res.Published = "published again if changed"
+		}
+		res.ArticleURL = pub.ArticleURL
+	}
+	if opt.Broadcast {
+		res.Broadcast = "sent"
+		if pub.MassMsgID != 0 {
+			res.Broadcast = "already sent"
+		}
+	}
+	return res, nil
+}
