@@ -22,6 +22,8 @@ type Config struct {
 	Store   Store   `mapstructure:"store"`
 	Publish Publish `mapstructure:"publish"`
 	Sandbox Sandbox `mapstructure:"sandbox"`
+	Server  Server  `mapstructure:"server"`
+	Reply   Reply   `mapstructure:"reply"`
 	// File is the config file that was read, "" when none was.
 	File string `mapstructure:"-"`
 }
@@ -48,6 +50,10 @@ type WeChat struct {
 	AppSecret string `mapstructure:"app_secret"`
 	// Token signs the message callback (and the sandbox's pushed events).
 	Token string `mapstructure:"token"`
+	// AESKey is the EncodingAESKey of safe mode; AESKeyPrevious the one before it, kept
+	// while WeChat may still use it.
+	AESKey         string `mapstructure:"aes_key"`
+	AESKeyPrevious string `mapstructure:"aes_key_previous"`
 	// APIBase is the API's address: the live API, or a sandbox's.
 	APIBase string `mapstructure:"api_base"`
 	// Timeout bounds each API call attempt.
@@ -74,6 +80,27 @@ type Sandbox struct {
 	CallbackURL string `mapstructure:"callback_url"`
 }
 
+// Server configures `wxpub serve`, the message callback.
+type Server struct {
+	Addr string `mapstructure:"addr"`
+	Path string `mapstructure:"path"`
+	// MaxClockSkew refuses requests whose timestamp is further from now (0: no check).
+	MaxClockSkew time.Duration `mapstructure:"max_clock_skew"`
+	// ReplyBudget is how long a reply may take before the callback answers "success".
+	ReplyBudget time.Duration `mapstructure:"reply_budget"`
+	// RefreshInterval is how often the server looks for issues imported or published by
+	// other processes.
+	RefreshInterval time.Duration `mapstructure:"refresh_interval"`
+}
+
+// Reply configures what followers get.
+type Reply struct {
+	Welcome string `mapstructure:"welcome"`
+	// Menu maps menu button keys (CLICK events) to the queries they stand for. In the
+	// environment: WXPUB_REPLY_MENU="key=query;key2=query2".
+	Menu map[string]string `mapstructure:"menu"`
+}
+
 // defaults lists every key with its default; a key must be here for its environment
 // variable to be seen (viper only binds the environment of keys it knows).
 var defaults = map[string]any{
@@ -82,12 +109,14 @@ var defaults = map[string]any{
 	"render.theme":  "classic",
 	"render.author": "",
 
-	"wechat.app_id":     "",
-	"wechat.app_secret": "",
-	"wechat.token":      "",
-	"wechat.api_base":   "https://api.weixin.qq.com",
-	"wechat.timeout":    "15s",
-	"wechat.preview_to": []string{},
+	"wechat.app_id":           "",
+	"wechat.app_secret":       "",
+	"wechat.token":            "",
+	"wechat.aes_key":          "",
+	"wechat.aes_key_previous": "",
+	"wechat.api_base":         "https://api.weixin.qq.com",
+	"wechat.timeout":          "15s",
+	"wechat.preview_to":       []string{},
 
 	"store.dsn": "sqlite://./wxpub-data/wxpub.db",
 
@@ -96,6 +125,15 @@ var defaults = map[string]any{
 
 	"sandbox.addr":         "127.0.0.1:8081",
 	"sandbox.callback_url": "",
+
+	"server.addr":             "127.0.0.1:8080",
+	"server.path":             "/wechat",
+	"server.max_clock_skew":   "5m",
+	"server.reply_budget":     "4s",
+	"server.refresh_interval": "2s",
+
+	"reply.welcome": "",
+	"reply.menu":    map[string]string{},
 }
 
 // FlagKeys maps command-line flag names to the keys they set.
@@ -106,6 +144,7 @@ var FlagKeys = map[string]string{
 	"author":     "render.author",
 	"preview-to": "wechat.preview_to",
 	"addr":       "sandbox.addr",
+	"listen":     "server.addr",
 }
 
 // Load reads the configuration. path is the --config flag ("" looks for wxpub.yaml in the
@@ -146,6 +185,14 @@ func Load(path string, flags *pflag.FlagSet) (*Config, error) {
 			return nil, fmt.Errorf("config %s: unknown key %q", v.ConfigFileUsed(), k)
 		}
 	}
+	// A map cannot come from the environment as is: read "key=query;…" there.
+	if s, ok := v.Get("reply.menu").(string); ok {
+		menu, err := parseMenu(s)
+		if err != nil {
+			return nil, fmt.Errorf("reply.menu: %w", err)
+		}
+		v.Set("reply.menu", menu)
+	}
 	var c Config
 	if err := v.Unmarshal(&c); err != nil {
 		return nil, fmt.Errorf("config %s: %w", describe(v.ConfigFileUsed()), err)
@@ -173,6 +220,18 @@ func (c *Config) validate() error {
 	if c.WeChat.Timeout <= 0 {
 		return fmt.Errorf("wechat.timeout: %s must be positive", c.WeChat.Timeout)
 	}
+	if c.Server.MaxClockSkew < 0 {
+		return fmt.Errorf("server.max_clock_skew: %s must not be negative (0 turns the check off)", c.Server.MaxClockSkew)
+	}
+	if c.Server.ReplyBudget <= 0 || c.Server.ReplyBudget >= 5*time.Second {
+		return fmt.Errorf("server.reply_budget: %s must be above 0 and under WeChat's 5s", c.Server.ReplyBudget)
+	}
+	if !strings.HasPrefix(c.Server.Path, "/") {
+		return fmt.Errorf("server.path: %q must start with /", c.Server.Path)
+	}
+	if c.Server.RefreshInterval <= 0 {
+		return fmt.Errorf("server.refresh_interval: %s must be positive", c.Server.RefreshInterval)
+	}
 	if c.Publish.Concurrency < 1 || c.Publish.Concurrency > 32 {
 		return fmt.Errorf("publish.concurrency: %d is outside 1–32", c.Publish.Concurrency)
 	}
@@ -194,4 +253,20 @@ func Keys() []string {
 		keys = append(keys, k)
 	}
 	return keys
+}
+
+// parseMenu reads "key=query;key2=query2".
+func parseMenu(s string) (map[string]string, error) {
+	m := map[string]string{}
+	for _, pair := range strings.Split(s, ";") {
+		if strings.TrimSpace(pair) == "" {
+			continue
+		}
+		k, q, ok := strings.Cut(pair, "=")
+		if !ok || strings.TrimSpace(k) == "" {
+			return nil, fmt.Errorf("%q is not key=query", pair)
+		}
+		m[strings.TrimSpace(k)] = strings.TrimSpace(q)
+	}
+	return m, nil
 }

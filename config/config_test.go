@@ -107,7 +107,7 @@ func TestExampleListsEveryKey(t *testing.T) {
 	var got []string
 	var flatten func(prefix string, v any)
 	flatten = func(prefix string, v any) {
-		if sub, ok := v.(map[string]any); ok {
+		if sub, ok := v.(map[string]any); ok && len(sub) > 0 {
 			for k, x := range sub {
 				flatten(prefix+k+".", x)
 			}
@@ -124,5 +124,30 @@ func TestExampleListsEveryKey(t *testing.T) {
 	}
 	if _, err := Load("../wxpub.example.yaml", nil); err != nil {
 		t.Errorf("the example does not load: %v", err)
+	}
+}
+
+func TestMenuFromEnvironment(t *testing.T) {
+	t.Chdir(t.TempDir())
+	t.Setenv("WXPUB_REPLY_MENU", "latest=最新; privacy=个人信息")
+	t.Setenv("WXPUB_SERVER_MAX_CLOCK_SKEW", "0")
+	c, err := Load("", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Reply.Menu["latest"] != "最新" || c.Reply.Menu["privacy"] != "个人信息" || len(c.Reply.Menu) != 2 {
+		t.Errorf("menu = %v", c.Reply.Menu)
+	}
+	if c.Server.MaxClockSkew != 0 || c.Server.ReplyBudget.String() != "4s" || c.Server.Path != "/wechat" {
+		t.Errorf("server = %+v", c.Server)
+	}
+	t.Setenv("WXPUB_REPLY_MENU", "nokey")
+	if _, err := Load("", nil); err == nil || !strings.Contains(err.Error(), "reply.menu") {
+		t.Errorf("bad menu: %v", err)
+	}
+	t.Setenv("WXPUB_REPLY_MENU", "")
+	t.Setenv("WXPUB_SERVER_REPLY_BUDGET", "6s")
+	if _, err := Load("", nil); err == nil || !strings.Contains(err.Error(), "server.reply_budget") {
+		t.Errorf("budget over 5s: %v", err)
 	}
 }

@@ -50,12 +50,12 @@ func (s *Store) SaveIssue(ctx context.Context, is *issue.Issue, sourceHash strin
 	}
 	defer tx.Rollback()
 	now := s.now().Unix()
-	_, err = tx.ExecContext(ctx, s.rebind(`INSERT INTO issues (number, source_hash, path, date, title_zh, title_en, model, source, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+	_, err = tx.ExecContext(ctx, s.rebind(`INSERT INTO issues (number, source_hash, path, date, title_zh, title_en, model, source, updated_at, revision)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (number) DO UPDATE SET source_hash = excluded.source_hash, path = excluded.path, date = excluded.date,
 			title_zh = excluded.title_zh, title_en = excluded.title_en, model = excluded.model, source = excluded.source,
-			updated_at = excluded.updated_at`),
-		is.Number, sourceHash, is.Path, is.Date, is.Title.Zh, is.Title.En, string(model), string(is.Source), now)
+			updated_at = excluded.updated_at, revision = excluded.revision`),
+		is.Number, sourceHash, is.Path, is.Date, is.Title.Zh, is.Title.En, string(model), string(is.Source), now, s.revision())
 	if err != nil {
 		return fmt.Errorf("save issue %d: %w", is.Number, err)
 	}
@@ -86,7 +86,7 @@ func (s *Store) SetIssueURLs(ctx context.Context, number int, articleURL, coverU
 	res, err := s.db.ExecContext(ctx, s.rebind(`UPDATE issues SET
 		article_url = CASE WHEN ? = '' THEN article_url ELSE ? END,
 		cover_url = CASE WHEN ? = '' THEN cover_url ELSE ? END,
-		updated_at = ? WHERE number = ?`), articleURL, articleURL, coverURL, coverURL, s.now().Unix(), number)
+		updated_at = ?, revision = ? WHERE number = ?`), articleURL, articleURL, coverURL, coverURL, s.now().Unix(), s.revision(), number)
 	if err != nil {
 		return fmt.Errorf("set urls of issue %d: %w", number, err)
 	}
@@ -136,10 +136,44 @@ func (s *Store) Issues(ctx context.Context) ([]Issue, error) {
 	return out, rows.Err()
 }
 
+// Stamp is an issue's number and revision.
+type Stamp struct {
+	Number   int
+	Revision int64
+}
+
+// Stamps lists every issue's revision: cheap to read often, to find what changed.
+func (s *Store) Stamps(ctx context.Context) ([]Stamp, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT number, revision FROM issues ORDER BY number`)
+	if err != nil {
+		return nil, fmt.Errorf("list issue revisions: %w", err)
+	}
+	defer rows.Close()
+	var out []Stamp
+	for rows.Next() {
+		var st Stamp
+		if err := rows.Scan(&st.Number, &st.Revision); err != nil {
+			return nil, fmt.Errorf("list issue revisions: %w", err)
+		}
+		out = append(out, st)
+	}
+	return out, rows.Err()
+}
+
+// IssueItems returns one issue's items in order.
+func (s *Store) IssueItems(ctx context.Context, number int) ([]Item, error) {
+	return s.items(ctx, s.rebind(`SELECT id, issue_number, position, section_zh, section_en, title_zh, title_en, body_zh, body_en
+		FROM items WHERE issue_number = ? ORDER BY position`), number)
+}
+
 // Items returns every stored item, by issue (newest first) and position.
 func (s *Store) Items(ctx context.Context) ([]Item, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id, issue_number, position, section_zh, section_en, title_zh, title_en, body_zh, body_en
+	return s.items(ctx, `SELECT id, issue_number, position, section_zh, section_en, title_zh, title_en, body_zh, body_en
 		FROM items ORDER BY issue_number DESC, position`)
+}
+
+func (s *Store) items(ctx context.Context, q string, args ...any) ([]Item, error) {
+	rows, err := s.db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list items: %w", err)
 	}

@@ -17,6 +17,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	_ "modernc.org/sqlite" // the "sqlite" database/sql driver, pure Go
@@ -184,6 +185,23 @@ func splitSQL(body string) []string {
 	}
 	return out
 }
+
+// revision is a number that grows with every write, as long as the clocks of the writers
+// agree to the nanosecond's worth that matters here.
+func (s *Store) revision() int64 {
+	for {
+		now := s.now().UnixNano()
+		last := lastRevision.Load()
+		if now <= last {
+			now = last + 1
+		}
+		if lastRevision.CompareAndSwap(last, now) {
+			return now
+		}
+	}
+}
+
+var lastRevision atomic.Int64
 
 // Version returns the schema version applied.
 func (s *Store) Version(ctx context.Context) (int, error) {

@@ -56,8 +56,18 @@ func suite(t *testing.T, open func(*testing.T) *Store) {
 		if err != nil || len(items) != 5 || items[0].ID != "135-1" || items[4].Section.En != "Overseas News" || items[0].Body.Zh != is.Sections[0].Items[0].Body.Zh {
 			t.Fatalf("items = %+v, %v", items, err)
 		}
+		stamps, err := s.Stamps(ctx)
+		if err != nil || len(stamps) != 1 || stamps[0].Number != 135 || stamps[0].Revision == 0 {
+			t.Fatalf("stamps = %v, %v", stamps, err)
+		}
 		if err := s.SetIssueURLs(ctx, 135, "https://mp.weixin.qq.com/s/x", "http://mmbiz/cover"); err != nil {
 			t.Fatal(err)
+		}
+		if after, _ := s.Stamps(ctx); after[0].Revision <= stamps[0].Revision {
+			t.Errorf("setting the URLs did not change the revision: %v → %v", stamps, after)
+		}
+		if its, err := s.IssueItems(ctx, 135); err != nil || len(its) != 5 || its[4].ID != "135-5" {
+			t.Errorf("issue items = %v, %v", its, err)
 		}
 		// Saving again replaces the items and keeps the URLs.
 		is.Sections[1].Items = is.Sections[1].Items[:1]
@@ -176,7 +186,7 @@ func TestMigrationsOnce(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if v, err := s.Version(ctx); err != nil || v != 1 {
+		if v, err := s.Version(ctx); err != nil || v != 2 {
 			t.Errorf("version = %d, %v", v, err)
 		}
 		s.Close()

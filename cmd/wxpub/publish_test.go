@@ -90,12 +90,19 @@ func TestPublishWithoutAccount(t *testing.T) {
 
 func TestDemo(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "demo")
+	t.Setenv("WXPUB_SERVER_ADDR", "127.0.0.1:0")
 	out, err := run(t, "demo", sample, "--exit", "--dir", dir, "--addr", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(out, "Read the article: http://127.0.0.1:") || !strings.Contains(out, "publish:   published") || !strings.Contains(out, filepath.Join(dir, "wxpub.yaml")) {
+	cfg := filepath.Join(dir, "wxpub.yaml")
+	if !strings.Contains(out, "Read the article:   http://127.0.0.1:") || !strings.Contains(out, "publish:   published") || !strings.Contains(out, cfg) || !strings.Contains(out, "curl -s 'http://127.0.0.1:") {
 		t.Errorf("demo output:\n%s", out)
+	}
+	// The demo's config works for ask: the published sample answers with its article.
+	art := strings.Fields(out[strings.Index(out, "Read the article:"):])[3]
+	if got, err := run(t, "--config", cfg, "ask", "区块链"); err != nil || !strings.Contains(got, art) {
+		t.Errorf("ask with the demo config: %v\n%s", err, got)
 	}
 	st, err := store.Open(context.Background(), "sqlite://"+filepath.Join(dir, "wxpub.db"))
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"os/signal"
 	"runtime"
 	"runtime/debug"
+	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -58,6 +59,9 @@ Settings come from wxpub.yaml (or --config), WXPUB_* environment variables and f
 		newPublishCmd(get),
 		newSandboxCmd(get),
 		newDemoCmd(get),
+		newServeCmd(get),
+		newImportCmd(get),
+		newAskCmd(get),
 		newVersionCmd(),
 	)
 	return root
@@ -211,4 +215,51 @@ func signalContext(parent context.Context) (context.Context, context.CancelFunc)
 		parent = context.Background()
 	}
 	return signal.NotifyContext(parent, os.Interrupt, syscall.SIGTERM)
+}
+
+func newServeCmd(app func() *App) *cobra.Command {
+	c := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the message callback: answer followers' keywords with newsletter items",
+		Long: `serve runs the WeChat message callback at server.addr + server.path, with /healthz,
+/readyz and /metrics beside it. It answers followers' keywords from every issue in the
+store, in their language, and keeps its index up to date as issues are imported or
+published. SIGINT or SIGTERM stops it gracefully.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx, stop := signalContext(cmd.Context())
+			defer stop()
+			return app().Serve(ctx, nil)
+		},
+	}
+	c.Flags().String("listen", "127.0.0.1:8080", "listen address (server.addr)")
+	return c
+}
+
+func newImportCmd(app func() *App) *cobra.Command {
+	var url string
+	c := &cobra.Command{
+		Use:   "import [--url URL] FILE…",
+		Short: "Add issues to the store and the keyword index without publishing",
+		Args:  cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return app().Import(cmd.Context(), args, url)
+		},
+	}
+	c.Flags().StringVar(&url, "url", "", "the issue's article URL, where replies link (one FILE)")
+	return c
+}
+
+func newAskCmd(app func() *App) *cobra.Command {
+	var asJSON bool
+	c := &cobra.Command{
+		Use:   "ask [--json] QUERY",
+		Short: "Print what a follower sending QUERY would get",
+		Args:  cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return app().Ask(cmd.Context(), strings.Join(args, " "), asJSON)
+		},
+	}
+	c.Flags().BoolVar(&asJSON, "json", false, `print {"type":"news","articles":[…]} or {"type":"text","content":"…","item_ids":[…]}`)
+	return c
 }

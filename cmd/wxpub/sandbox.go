@@ -3,9 +3,12 @@ package main
 import (
 	"context"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
+	"time"
 
+	"wxpub/wechat"
 	"wxpub/wechat/sandbox"
 )
 
@@ -28,7 +31,9 @@ func (a *App) Sandbox(ctx context.Context) error {
 }
 
 // Demo publishes an issue to a sandbox it starts, with a store and config of its own under
-// dir, prints where to read the article and, unless exit, serves until ctx ends.
+// dir, and runs the message callback over that store, so that `wxpub ask` and signed POSTs
+// get answers. It prints where to read the article and how to ask, and, unless exit,
+// serves until ctx ends.
 func (a *App) Demo(ctx context.Context, path, dir string, exit bool) error {
 	if err := os.RemoveAll(dir); err != nil {
 		return err
@@ -36,34 +41,91 @@ func (a *App) Demo(ctx context.Context, path, dir string, exit bool) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	sb, err := sandbox.Start(a.Config.Sandbox.Addr, sandbox.Options{})
+	abs, _ := filepath.Abs(dir)
+	serveAddr, err := freeAddr(a.Config.Server.Addr)
+	if err != nil {
+		return err
+	}
+	const demoToken = "wxpub-demo-token"
+	sbOpt := sandbox.Options{Token: demoToken, CallbackURL: "http://" + serveAddr + a.Config.Server.Path}
+	sb, err := sandbox.Start(a.Config.Sandbox.Addr, sbOpt)
 	if err != nil {
 		// The configured port is taken: any free one will do for a demo.
-		if sb, err = sandbox.Start("127.0.0.1:0", sandbox.Options{}); err != nil {
+		if sb, err = sandbox.Start("127.0.0.1:0", sbOpt); err != nil {
 			return err
 		}
 	}
 	defer sb.Close()
-	abs, _ := filepath.Abs(dir)
+	dsn := "sqlite://" + filepath.Join(abs, "wxpub.db")
 	cfgPath := filepath.Join(abs, "wxpub.yaml")
-	cfg := fmt.Sprintf("# Written by `wxpub demo`: the demo's sandbox account and store.\nwechat:\n  app_id: %s\n  app_secret: %s\n  api_base: %s\nstore:\n  dsn: sqlite://%s\n",
-		sandbox.DemoAppID, sandbox.DemoAppSecret, sb.URL(), filepath.Join(abs, "wxpub.db"))
+	cfg := fmt.Sprintf(`# Written by wxpub demo: the demo's sandbox account, store and callback.
+wechat:
+  app_id: %s
+  app_secret: %s
+  api_base: %s
+  token: %s
+store:
+  dsn: %s
+server:
+  addr: %s
+  max_clock_skew: 0   # so that the pre-signed example request below keeps working
+`, sandbox.DemoAppID, sandbox.DemoAppSecret, sb.URL(), demoToken, dsn, serveAddr)
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
 		return err
 	}
-	a.Config.WeChat.AppID, a.Config.WeChat.AppSecret, a.Config.WeChat.APIBase = sandbox.DemoAppID, sandbox.DemoAppSecret, sb.URL()
-	a.Config.Store.DSN = "sqlite://" + filepath.Join(abs, "wxpub.db")
-	a.Config.WeChat.PreviewTo = []string{"wxname:demo_staff"}
+	c := a.Config
+	c.WeChat.AppID, c.WeChat.AppSecret, c.WeChat.APIBase, c.WeChat.Token = sandbox.DemoAppID, sandbox.DemoAppSecret, sb.URL(), demoToken
+	c.WeChat.PreviewTo = []string{"wxname:demo_staff"}
+	c.Store.DSN, c.Server.Addr, c.Server.MaxClockSkew = dsn, serveAddr, 0
 	fmt.Fprintf(a.Out, "WeChat API sandbox on %s (no account needed)\n", sb.URL())
+
+	// The callback server runs beside the publish, over the same store.
+	sctx, stop := context.WithCancel(ctx)
+	defer stop()
+	served := make(chan error, 1)
+	up := make(chan struct{})
+	go func() { served <- a.Serve(sctx, func(string) { close(up) }) }()
+	select {
+	case <-up:
+	case err := <-served:
+		return err
+	}
 	res, err := a.publish(ctx, path, publishFlags{publish: true}, nil)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(a.Out, "\nRead the article: %s\nThe sandbox's index: %s/\nThe demo's config: %s (use it with --config)\n", res.ArticleURL, sb.URL(), cfgPath)
-	if exit {
-		return nil
+	// The sandbox tells the server the publish finished; give it a moment to reindex.
+	time.Sleep(300 * time.Millisecond)
+	const ts, nonce = "1700000000", "1"
+	fmt.Fprintf(a.Out, `
+Read the article:   %s
+Sandbox index:      %s/
+Message callback:   http://%s%s  (token %s)
+Demo config:        %s
+
+Ask as a follower would:
+  go run ./cmd/wxpub ask --config %s 个人信息
+  go run ./cmd/wxpub ask --config %s "contact tracing"
+Or post a signed message to the callback:
+  curl -s 'http://%s%s?signature=%s&timestamp=%s&nonce=%s' -d '<xml><ToUserName><![CDATA[gh_demo]]></ToUserName><FromUserName><![CDATA[oDemoFollower0000000000000001]]></FromUserName><CreateTime>%s</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[区块链]]></Content><MsgId>1</MsgId></xml>'
+`, res.ArticleURL, sb.URL(), serveAddr, c.Server.Path, demoToken, cfgPath, cfgPath, cfgPath,
+		serveAddr, c.Server.Path, wechat.Signature(demoToken, ts, nonce), ts, nonce, ts)
+	if !exit {
+		fmt.Fprintln(a.Out, "\nCtrl-C stops the demo.")
+		<-ctx.Done()
 	}
-	fmt.Fprintln(a.Out, "Ctrl-C stops the demo.")
-	<-ctx.Done()
-	return nil
+	stop()
+	return <-served
+}
+
+// freeAddr returns addr if it can be listened on, else a free loopback address.
+func freeAddr(addr string) (string, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		if ln, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
+			return "", err
+		}
+	}
+	defer ln.Close()
+	return ln.Addr().String(), nil
 }

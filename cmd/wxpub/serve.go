@@ -1,0 +1,265 @@
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/sirupsen/logrus"
+
+	"wxpub/reply"
+	"wxpub/search"
+	"wxpub/wechat"
+)
+
+// server is the running callback: the HTTP handler and what it needs.
+type server struct {
+	app      *App
+	idx      *search.Index
+	ix       *indexer
+	callback *wechat.CallbackHandler
+	mux      *http.ServeMux
+	registry *prometheus.Registry
+	answers  sync.Map // answerKey → cachedAnswer
+	refresh  chan struct{}
+	ready    func() error
+
+	messages   *prometheus.CounterVec
+	duration   prometheus.Histogram
+	duplicates prometheus.Counter
+}
+
+type cachedAnswer struct {
+	gen   uint64
+	reply *wechat.Reply
+}
+
+// maxCachedAnswers bounds the answer cache; it is cleared when full.
+const maxCachedAnswers = 10000
+
+// newServer builds the callback server over an index kept up to date by ix.
+func (a *App) newServer(idx *search.Index, ix *indexer) (*server, error) {
+	c := a.Config
+	if c.WeChat.Token == "" {
+		return nil, errors.New("wechat.token is required: it signs every callback request")
+	}
+	s := &server{app: a, idx: idx, ix: ix, refresh: make(chan struct{}, 1), registry: prometheus.NewRegistry()}
+	s.messages = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "wxpub_callback_messages_total",
+		Help: "Callback requests by message type and outcome."}, []string{"type", "outcome"})
+	s.duration = prometheus.NewHistogram(prometheus.HistogramOpts{Name: "wxpub_callback_duration_seconds",
+		Help: "Time to answer a callback request.", Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .5, 1, 4, 5}})
+	s.duplicates = prometheus.NewCounter(prometheus.CounterOpts{Name: "wxpub_callback_duplicates_total",
+		Help: "WeChat retries answered from the kept reply."})
+	indexSize := prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "wxpub_index_items", Help: "Items in the search index."},
+		func() float64 { return float64(idx.Size()) })
+	s.registry.MustRegister(s.messages, s.duration, s.duplicates, indexSize, prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
+
+	var crypter *wechat.Crypter
+	if c.WeChat.AESKey != "" {
+		var err error
+		if crypter, err = wechat.NewCrypter(c.WeChat.AppID, c.WeChat.AESKey, c.WeChat.AESKeyPrevious); err != nil {
+			return nil, err
+		}
+	}
+	s.callback = &wechat.CallbackHandler{
+		Token: c.WeChat.Token, Crypter: crypter, MaxClockSkew: c.Server.MaxClockSkew, ReplyBudget: c.Server.ReplyBudget,
+		Dispatch: s.dispatch, Dedup: wechat.NewMemoryDedup(30 * time.Second), Observe: s.observe, Hash: hashID,
+	}
+	if c.WeChat.AppID != "" && c.WeChat.AppSecret != "" {
+		if client, err := a.client(); err == nil {
+			s.callback.Late = func(m *wechat.Message, r *wechat.Reply) { s.sendLate(client, m, r) }
+		}
+	}
+	s.mux = http.NewServeMux()
+	s.mux.Handle(c.Server.Path, s.callback)
+	s.mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
+	s.mux.HandleFunc("/readyz", func(w http.ResponseWriter, r *http.Request) {
+		if s.ready != nil {
+			if err := s.ready(); err != nil {
+				http.Error(w, "not ready: "+err.Error(), http.StatusServiceUnavailable)
+				return
+			}
+		}
+		fmt.Fprintf(w, "ready: %d items\n", idx.Size())
+	})
+	s.mux.Handle("/metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))
+	return s, nil
+}
+
+// hashID is a short, stable pseudonym of an OpenID for logs.
+func hashID(openID string) string {
+	sum := sha256.Sum256([]byte("wxpub:" + openID))
+	return hex.EncodeToString(sum[:6])
+}
+
+func (s *server) observe(o wechat.Observation) {
+	typ := o.Type
+	if typ == "" {
+		typ = "none"
+	}
+	s.messages.WithLabelValues(typ, o.Outcome).Inc()
+	s.duration.Observe(o.Latency.Seconds())
+	if o.Outcome == "duplicate" {
+		s.duplicates.Inc()
+	}
+	// One line per message: never its content or the OpenID.
+	s.app.Log.WithFields(logrus.Fields{"type": typ, "outcome": o.Outcome, "latency_ms": float64(o.Latency.Microseconds()) / 1000, "user": o.User}).Info("message")
+}
+
+// dispatch answers a message from the index, from the cache when the same question was
+// answered against the same index before.
+func (s *server) dispatch(ctx context.Context, m *wechat.Message) (*wechat.Reply, error) {
+	if m.MsgType == "event" && (m.Event == "PUBLISHJOBFINISH" || m.Event == "MASSSENDJOBFINISH") {
+		select {
+		case s.refresh <- struct{}{}:
+		default:
+		}
+		return &wechat.Reply{}, nil
+	}
+	key := m.MsgType + "\x00" + strings.ToLower(strings.TrimSpace(m.Content)) + "\x00" + m.Event + "\x00" + m.EventKey + "\x00" + m.Recognition
+	gen := s.idx.Generation()
+	if v, ok := s.answers.Load(key); ok {
+		if c := v.(cachedAnswer); c.gen == gen {
+			return c.reply, nil
+		}
+	}
+	r, err := reply.Answer(reply.Message{Type: m.MsgType, Content: m.Content, Event: m.Event, EventKey: m.EventKey, Recognition: m.Recognition},
+		s.idx, reply.Config{Welcome: s.app.Config.Reply.Welcome, Menu: s.app.Config.Reply.Menu})
+	if err != nil {
+		s.app.Log.WithError(err).Error("answer a message")
+		return &wechat.Reply{Text: "暂时无法查询，请稍后再试。Search is unavailable right now; please try again later."}, nil
+	}
+	max := 1
+	if m.MsgType == "event" {
+		max = reply.MaxEventArticles
+	}
+	out := toWeChat(r, max)
+	if n := s.cached(); n >= maxCachedAnswers {
+		s.answers.Clear()
+	}
+	s.answers.Store(key, cachedAnswer{gen: gen, reply: out})
+	return out, nil
+}
+
+func (s *server) cached() int {
+	n := 0
+	s.answers.Range(func(any, any) bool { n++; return n < maxCachedAnswers })
+	return n
+}
+
+// toWeChat turns a reply into the callback's reply, with at most max articles.
+func toWeChat(r reply.Reply, max int) *wechat.Reply {
+	switch r.Type {
+	case reply.News:
+		var arts []wechat.NewsArticle
+		for _, a := range r.Articles {
+			if len(arts) == max {
+				break
+			}
+			arts = append(arts, wechat.NewsArticle{Title: a.Title, Description: a.Description, PicURL: a.PicURL, URL: a.URL})
+		}
+		return &wechat.Reply{Articles: arts}
+	case reply.Text:
+		return &wechat.Reply{Text: r.Content}
+	}
+	return &wechat.Reply{}
+}
+
+// sendLate delivers a reply that missed the budget as a customer-service message.
+func (s *server) sendLate(client *wechat.Client, m *wechat.Message, r *wechat.Reply) {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	var msg map[string]any
+	if len(r.Articles) > 0 {
+		a := r.Articles[0]
+		msg = map[string]any{"touser": m.FromUserName, "msgtype": "news", "news": map[string]any{"articles": []map[string]string{
+			{"title": a.Title, "description": a.Description, "url": a.URL, "picurl": a.PicURL}}}}
+	} else {
+		msg = map[string]any{"touser": m.FromUserName, "msgtype": "text", "text": map[string]string{"content": r.Text}}
+	}
+	err := client.SendCustom(ctx, msg)
+	entry := s.app.Log.WithField("user", hashID(m.FromUserName))
+	if err != nil {
+		entry.WithError(err).Warn("late reply not delivered")
+		return
+	}
+	entry.Info("late reply sent as a customer-service message")
+}
+
+// run keeps the index fresh until ctx ends: on a timer, and when WeChat reports a publish.
+func (s *server) run(ctx context.Context) {
+	t := time.NewTicker(s.app.Config.Server.RefreshInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		case <-s.refresh:
+		}
+		n, err := s.ix.refresh(ctx)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			s.app.Log.WithError(err).Warn("refresh the search index")
+		case n > 0:
+			s.app.Log.WithFields(logrus.Fields{"issues": n, "items": s.idx.Size()}).Info("search index updated")
+		}
+	}
+}
+
+// Serve runs the callback server until ctx ends, then shuts down gracefully: it stops
+// accepting, finishes the requests in flight and the replies still being made.
+func (a *App) Serve(ctx context.Context, started func(addr string)) error {
+	st, idx, ix, err := a.openIndex(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	defer idx.Close()
+	s, err := a.newServer(idx, ix)
+	if err != nil {
+		return err
+	}
+	s.ready = func() error {
+		pctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		_, err := st.Stamps(pctx)
+		return err
+	}
+	ln, err := net.Listen("tcp", a.Config.Server.Addr)
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	srv := &http.Server{Handler: s.mux, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second, WriteTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}
+	rctx, stop := context.WithCancel(ctx)
+	defer stop()
+	go s.run(rctx)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	addr := ln.Addr().String()
+	a.Log.WithFields(logrus.Fields{"addr": addr, "path": a.Config.Server.Path, "items": idx.Size(), "safe_mode": s.callback.Crypter != nil}).Info("serving the message callback")
+	if started != nil {
+		started(addr)
+	}
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	a.Log.Info("shutting down: finishing requests in flight")
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return s.callback.Shutdown(sctx)
+}

@@ -1,0 +1,441 @@
+// Package reply decides what a follower gets back: a pure function of the message, the
+// index and the account's settings, so every branch can be tested without HTTP.
+package reply
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"wxpub/issue"
+	"wxpub/search"
+)
+
+// Index is what replies need of the search index; *search.Index has it.
+type Index interface {
+	Search(q string, limit int) ([]search.Hit, error)
+	Issue(number int) (search.Issue, bool)
+	Latest() (search.Issue, bool)
+	Item(id string) (search.Doc, bool)
+	Tags() []string
+}
+
+// Message is what a follower sent, as far as replies care.
+type Message struct {
+	// Type is WeChat's MsgType: text, image, voice, video, location, link, event…
+	Type    string
+	Content string
+	// Event and EventKey are set for events (subscribe, CLICK, SCAN…).
+	Event, EventKey string
+	// Recognition is a voice message's recognised text, if any.
+	Recognition string
+}
+
+// Config is the account's reply settings.
+type Config struct {
+	// Welcome greets a new follower (reply.welcome).
+	Welcome string
+	// Menu maps a menu button's key to the query it stands for (reply.menu).
+	Menu map[string]string
+}
+
+// DefaultWelcome is the greeting when reply.welcome is empty.
+const DefaultWelcome = "感谢关注！发送关键词（如“个人信息”或“contact tracing”）即可查找周报中的相关内容；发送“最新”查看最新一期，“帮助”查看用法。"
+
+// Article is one article of a news reply.
+type Article struct {
+	Title       string `json:"title"`
+	Description string `json:"description"`
+	URL         string `json:"url"`
+	PicURL      string `json:"pic_url"`
+	Issue       int    `json:"issue"`
+	// ItemID is "" when the article is a whole issue.
+	ItemID string `json:"item_id"`
+}
+
+// Reply is what the follower gets: news articles, a text, or nothing.
+type Reply struct {
+	Type     string // "news", "text" or "none"
+	Content  string
+	ItemIDs  []string
+	Articles []Article
+}
+
+// Reply types.
+const (
+	News = "news"
+	Text = "text"
+	None = "none"
+)
+
+// MarshalJSON writes the shape `wxpub ask --json` promises:
+// {"type":"news","articles":[…]} or {"type":"text","content":"…","item_ids":[…]}.
+func (r Reply) MarshalJSON() ([]byte, error) {
+	switch r.Type {
+	case News:
+		return marshal(struct {
+			Type     string    `json:"type"`
+			Articles []Article `json:"articles"`
+		}{r.Type, r.Articles})
+	case Text:
+		ids := r.ItemIDs
+		if ids == nil {
+			ids = []string{}
+		}
+		return marshal(struct {
+			Type    string   `json:"type"`
+			Content string   `json:"content"`
+			ItemIDs []string `json:"item_ids"`
+		}{r.Type, r.Content, ids})
+	}
+	return []byte(`{"type":"none"}`), nil
+}
+
+// JSON encodes the reply as `wxpub ask --json` prints it: the MarshalJSON shape, with
+// < > & left as they are so a text reply's links stay readable.
+func (r Reply) JSON() ([]byte, error) { return marshal(r) }
+
+// marshal encodes without escaping < > &: a text reply's links stay readable.
+func marshal(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
+}
+
+// Limits of a reply (platform doc §3).
+const (
+	// MaxTextBytes keeps a text reply under WeChat's 2048 bytes.
+	MaxTextBytes = 2000
+	// MaxEventArticles is how many articles a reply to an event may carry; a reply to a
+	// message carries one.
+	MaxEventArticles = 8
+	// listed is how many items a list answer shows.
+	listed = 5
+	// leadRatio: the best match leads clearly when it scores this much above the next.
+	leadRatio = 1.5
+)
+
+// Answer decides the reply to m.
+func Answer(m Message, idx Index, cfg Config) (Reply, error) {
+	switch strings.ToLower(m.Type) {
+	case "text":
+		return answerText(m.Content, idx)
+	case "voice":
+		if strings.TrimSpace(m.Recognition) != "" {
+			return answerText(m.Recognition, idx)
+		}
+	case "event":
+		return answerEvent(m, idx, cfg)
+	}
+	return Reply{Type: Text, Content: "目前只能读懂文字消息：请发送关键词，例如“个人信息”，或发送“帮助”。\nI can only read text for now: send a keyword such as “contact tracing”, or “help”."}, nil
+}
+
+var (
+	helpWords   = map[string]bool{"帮助": true, "help": true, "?": true, "？": true, "h": true, "使用帮助": true}
+	latestWords = map[string]bool{"最新": true, "最新一期": true, "latest": true, "new": true, "newest": true}
+	numberRe    = regexp.MustCompile(`(?i)^(?:第\s*(\d{1,6})\s*期|no\.?\s*(\d{1,6})|issue\s*(\d{1,6})|#?(\d{1,6}))$`)
+)
+
+// lang is the language of the answer: Chinese for a Chinese query, else English.
+func lang(q string) issue.Lang {
+	if issue.Detect(q) == issue.LangZh {
+		return issue.LangZh
+	}
+	return issue.LangEn
+}
+
+func answerText(q string, idx Index) (Reply, error) {
+	q = strings.TrimSpace(q)
+	l := lang(q)
+	low := strings.ToLower(q)
+	switch {
+	case q == "" || helpWords[low]:
+		return help(l), nil
+	case latestWords[low]:
+		is, ok := idx.Latest()
+		if !ok {
+			return noIssues(l), nil
+		}
+		return issueReply(is, idx, l), nil
+	}
+	if m := numberRe.FindStringSubmatch(q); m != nil {
+		n := 0
+		for _, g := range m[1:] {
+			if g != "" {
+				n, _ = strconv.Atoi(g)
+			}
+		}
+		is, ok := idx.Issue(n)
+		if !ok {
+			if l == issue.LangZh {
+				return Reply{Type: Text, Content: fmt.Sprintf("没有找到第%d期。发送“最新”查看最新一期。", n)}, nil
+			}
+			return Reply{Type: Text, Content: fmt.Sprintf("There is no issue No. %d. Send “latest” for the newest issue.", n)}, nil
+		}
+		return issueReply(is, idx, l), nil
+	}
+	hits, err := idx.Search(q, listed+1)
+	if err != nil {
+		return Reply{}, err
+	}
+	if len(hits) == 0 {
+		return noMatch(q, idx, l), nil
+	}
+	if len(hits) == 1 || hits[0].Score >= leadRatio*hits[1].Score {
+		is, _ := idx.Issue(hits[0].Issue)
+		if is.ArticleURL != "" {
+			d := hits[0].Doc
+			return Reply{Type: News, Articles: []Article{{
+				Title:       d.Title.In(l),
+				Description: Snippet(d.Body.In(l), q, 120),
+				URL:         is.ArticleURL,
+				PicURL:      is.CoverURL,
+				Issue:       d.Issue,
+				ItemID:      d.ItemID,
+			}}}, nil
+		}
+		// No article to link to: the list, the leader first, says where to find it.
+	}
+	if len(hits) > listed {
+		hits = hits[:listed]
+	}
+	return list(hits, q, idx, l), nil
+}
+
+// list answers with several items: title, issue and date, and a link to the issue.
+func list(hits []search.Hit, q string, idx Index, l issue.Lang) Reply {
+	var b strings.Builder
+	if l == issue.LangZh {
+		fmt.Fprintf(&b, "与“%s”相关的内容：", clean(q, 20))
+	} else {
+		fmt.Fprintf(&b, "Items about “%s”:", clean(q, 40))
+	}
+	r := Reply{Type: Text}
+	for i, h := range hits {
+		is, _ := idx.Issue(h.Issue)
+		line := "\n" + strconv.Itoa(i+1) + ". " + h.Title.In(l) + " " + issueLabel(is, l)
+		if is.ArticleURL != "" {
+			if l == issue.LangZh {
+				line += ` <a href="` + is.ArticleURL + `">阅读</a>`
+			} else {
+				line += ` <a href="` + is.ArticleURL + `">Read</a>`
+			}
+		}
+		if len(hits) == 1 {
+			line += "\n" + Snippet(h.Body.In(l), q, 120)
+		}
+		if b.Len()+len(line) > MaxTextBytes {
+			break
+		}
+		b.WriteString(line)
+		r.ItemIDs = append(r.ItemIDs, h.ItemID)
+	}
+	r.Content = b.String()
+	return r
+}
+
+func issueLabel(is search.Issue, l issue.Lang) string {
+	if l == issue.LangZh {
+		return fmt.Sprintf("（第%d期 %s）", is.Number, is.Date)
+	}
+	return fmt.Sprintf("(No. %d, %s)", is.Number, is.Date)
+}
+
+// issueReply answers with a whole issue: one news article when it has a URL, else its
+// contents as text.
+func issueReply(is search.Issue, idx Index, l issue.Lang) Reply {
+	title := is.Title.In(l)
+	if l == issue.LangZh {
+		title = fmt.Sprintf("%s 第%d期", title, is.Number)
+	} else {
+		title = fmt.Sprintf("%s No. %d", title, is.Number)
+	}
+	if is.ArticleURL != "" {
+		desc := is.Digest
+		if desc == "" || l == issue.LangEn {
+			desc = titles(is, idx, l, 120)
+		}
+		return Reply{Type: News, Articles: []Article{{Title: title, Description: desc, URL: is.ArticleURL, PicURL: is.CoverURL, Issue: is.Number}}}
+	}
+	var b strings.Builder
+	b.WriteString(title)
+	if is.Date != "" {
+		b.WriteString(" · " + is.Date)
+	}
+	r := Reply{Type: Text}
+	for i, id := range is.Items {
+		d, ok := idx.Item(id)
+		if !ok {
+			continue
+		}
+		line := fmt.Sprintf("\n%02d %s", i+1, d.Title.In(l))
+		if b.Len()+len(line) > MaxTextBytes {
+			break
+		}
+		b.WriteString(line)
+		r.ItemIDs = append(r.ItemIDs, id)
+	}
+	r.Content = b.String()
+	return r
+}
+
+// titles joins an issue's item titles, within limit characters.
+func titles(is search.Issue, idx Index, l issue.Lang, limit int) string {
+	sep := "；"
+	if l == issue.LangEn {
+		sep = "; "
+	}
+	var parts []string
+	n := 0
+	for _, id := range is.Items {
+		d, ok := idx.Item(id)
+		if !ok {
+			continue
+		}
+		t := d.Title.In(l)
+		if n+utf8.RuneCountInString(t) > limit {
+			if n == 0 {
+				parts = append(parts, string([]rune(t)[:limit-1])+"…")
+			}
+			break
+		}
+		parts = append(parts, t)
+		n += utf8.RuneCountInString(t) + 2
+	}
+	return strings.Join(parts, sep)
+}
+
+func help(l issue.Lang) Reply {
+	if l == issue.LangZh {
+		return Reply{Type: Text, Content: "发送关键词查找周报中的相关内容，中英文均可，例如“个人信息”“数据出境”“contact tracing”。\n发送“最新”查看最新一期；发送期号（如“135”或“第135期”）查看那一期。"}
+	}
+	return Reply{Type: Text, Content: "Send a keyword to find items of the newsletter, in English or Chinese: “personal information”, “contact tracing”, “个人信息”.\nSend “latest” for the newest issue, or an issue number such as “135”."}
+}
+
+func noIssues(l issue.Lang) Reply {
+	if l == issue.LangZh {
+		return Reply{Type: Text, Content: "还没有发布任何一期。"}
+	}
+	return Reply{Type: Text, Content: "No issue has been published yet."}
+}
+
+// noMatch says nothing matched and suggests topics the index has: the issues' tags, else
+// titles of the newest items.
+func noMatch(q string, idx Index, l issue.Lang) Reply {
+	var topics []string
+	for _, t := range idx.Tags() {
+		if len(topics) == 3 {
+			break
+		}
+		topics = append(topics, t)
+	}
+	if latest, ok := idx.Latest(); ok {
+		for _, id := range latest.Items {
+			if len(topics) == 3 {
+				break
+			}
+			if d, ok := idx.Item(id); ok {
+				topics = append(topics, short(d.Title.In(l), l))
+			}
+		}
+	}
+	var b strings.Builder
+	if l == issue.LangZh {
+		fmt.Fprintf(&b, "没有找到与“%s”相关的内容。", clean(q, 20))
+		if len(topics) > 0 {
+			b.WriteString("可以试试：" + strings.Join(topics, "、") + "。")
+		}
+		b.WriteString("发送“最新”查看最新一期。")
+	} else {
+		fmt.Fprintf(&b, "Nothing found for “%s”.", clean(q, 40))
+		if len(topics) > 0 {
+			b.WriteString(" Try: " + strings.Join(topics, "; ") + ".")
+		}
+		b.WriteString(" Send “latest” for the newest issue.")
+	}
+	return Reply{Type: Text, Content: b.String()}
+}
+
+// short cuts a title to a topic-sized phrase.
+func short(t string, l issue.Lang) string {
+	if l == issue.LangEn {
+		w := strings.Fields(t)
+		if len(w) > 6 {
+			return strings.Join(w[:6], " ") + "…"
+		}
+		return t
+	}
+	if r := []rune(t); len(r) > 14 {
+		return string(r[:14]) + "…"
+	}
+	return t
+}
+
+// clean makes a follower's words safe to echo in a text reply (which may hold links): no
+// markup, at most n characters.
+func clean(s string, n int) string {
+	s = strings.NewReplacer("<", "", ">", "", "\n", " ").Replace(s)
+	if r := []rune(s); len(r) > n {
+		return string(r[:n]) + "…"
+	}
+	return s
+}
+
+func answerEvent(m Message, idx Index, cfg Config) (Reply, error) {
+	switch strings.ToLower(m.Event) {
+	case "subscribe":
+		return welcome(idx, cfg), nil
+	case "scan":
+		if is, ok := idx.Latest(); ok {
+			return issueReply(is, idx, issue.LangZh), nil
+		}
+		return Reply{Type: None}, nil
+	case "click":
+		q, ok := cfg.Menu[m.EventKey]
+		if !ok {
+			return help(issue.LangZh), nil
+		}
+		return answerText(q, idx)
+	}
+	return Reply{Type: None}, nil
+}
+
+// welcome greets a new follower with the welcome text and the latest issue: its article
+// first, then its items (a reply to an event carries up to eight).
+func welcome(idx Index, cfg Config) Reply {
+	text := cfg.Welcome
+	if text == "" {
+		text = DefaultWelcome
+	}
+	is, ok := idx.Latest()
+	if !ok || is.ArticleURL == "" {
+		r := Reply{Type: Text, Content: text}
+		if ok {
+			list := issueReply(is, idx, issue.LangZh)
+			r.Content += "\n\n" + list.Content
+			r.ItemIDs = list.ItemIDs
+		}
+		return r
+	}
+	r := Reply{Type: News, Articles: []Article{{
+		Title: fmt.Sprintf("%s 第%d期", is.Title.In(issue.LangZh), is.Number), Description: text,
+		URL: is.ArticleURL, PicURL: is.CoverURL, Issue: is.Number,
+	}}}
+	for _, id := range is.Items {
+		if len(r.Articles) == MaxEventArticles {
+			break
+		}
+		if d, ok := idx.Item(id); ok {
+			r.Articles = append(r.Articles, Article{Title: d.Title.In(issue.LangZh), URL: is.ArticleURL, Issue: is.Number, ItemID: id})
+		}
+	}
+	return r
+}

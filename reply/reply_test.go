@@ -1,0 +1,274 @@
+package reply
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"wxpub/issue"
+	"wxpub/search"
+)
+
+const url135 = "https://mp.weixin.qq.com/s/issue135"
+
+// index holds the sample (published: it has a URL and a cover) and issue 136 (imported
+// without a URL), as a server would.
+func index(t *testing.T, published136 bool) *search.Index {
+	t.Helper()
+	x, err := search.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { x.Close() })
+	for _, f := range []struct {
+		path, url, cover string
+	}{
+		{"../issue/testdata/sample-135.md", url135, "http://mmbiz.qpic.cn/cover135"},
+		{"../issue/testdata/variations.md", map[bool]string{true: "https://mp.weixin.qq.com/s/issue136"}[published136], ""},
+	} {
+		is, err := issue.ParseFile(f.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var docs []search.Doc
+		for i, it := range is.Items() {
+			docs = append(docs, search.Doc{ItemID: it.ID, Issue: is.Number, Position: i + 1, Title: it.Title, Body: it.Body})
+		}
+		if err := x.Put(search.Issue{Number: is.Number, Date: is.Date, Title: is.Title, ArticleURL: f.url, CoverURL: f.cover, Digest: is.Digest, Tags: is.Tags}, docs); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return x
+}
+
+func ask(t *testing.T, x Index, m Message, cfg Config) Reply {
+	t.Helper()
+	r, err := Answer(m, x, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func text(q string) Message { return Message{Type: "text", Content: q} }
+
+func TestClearLeaderIsOneArticle(t *testing.T) {
+	x := index(t, false)
+	cases := []struct {
+		q, title, inDesc, item string
+	}{
+		{"区块链", "国家发展改革委、中央网信办联合印发《关于推进“上云用数赋智”行动 培育新经济发展实施方案》", "区块链", "135-2"},
+		{"Bluetooth", "Apple and Google Partner on COVID-19 Contact Tracing Technology", "Bluetooth", "135-5"},
+		{"EDPB", "Twenty-First Plenary Session of the EDPB - Letter Concerning the European Commission's Draft Guidance on Apps Supporting the Fight Against the COVID-19 Pandemic", "EDPB", "135-4"},
+	}
+	for _, c := range cases {
+		r := ask(t, x, text(c.q), Config{})
+		if r.Type != News || len(r.Articles) != 1 {
+			t.Fatalf("%q: %+v", c.q, r)
+		}
+		a := r.Articles[0]
+		if a.Title != c.title || !strings.Contains(a.Description, c.inDesc) || a.URL != url135 || a.PicURL != "http://mmbiz.qpic.cn/cover135" || a.Issue != 135 || a.ItemID != c.item {
+			t.Errorf("%q: %+v", c.q, a)
+		}
+		if n := len([]rune(a.Description)); n > 122 {
+			t.Errorf("%q: description of %d characters", c.q, n)
+		}
+	}
+}
+
+func TestComparableMatchesAreAList(t *testing.T) {
+	x := index(t, true)
+	zh := ask(t, x, text("个人信息"), Config{})
+	if zh.Type != Text || len(zh.ItemIDs) != 4 || !strings.HasPrefix(zh.Content, "与“个人信息”相关的内容：") {
+		t.Fatalf("zh list: %+v", zh)
+	}
+	for _, want := range []string{"公安部公布十起侵犯公民个人信息违法犯罪典型案例 （第135期 2020-04） <a href=\"" + url135 + "\">阅读</a>", "（第136期 2020-04-27）"} {
+		if !strings.Contains(zh.Content, want) {
+			t.Errorf("zh list lacks %q:\n%s", want, zh.Content)
+		}
+	}
+	en := ask(t, x, text("personal information"), Config{})
+	if en.Type != Text || !strings.HasPrefix(en.Content, "Items about “personal information”:") || !strings.Contains(en.Content, "(No. 135, 2020-04) <a href=\""+url135+"\">Read</a>") {
+		t.Errorf("en list: %+v", en)
+	}
+	// An English query shows the Chinese title of an item that has no English.
+	app := ask(t, x, text("App"), Config{})
+	if !strings.Contains(app.Content+fmt.Sprint(app.Articles), "网信办通报违法违规收集个人信息的App") {
+		t.Errorf("fallback to the other language: %+v", app)
+	}
+}
+
+// A list stays under WeChat's 2048 bytes however long the titles are, and shows at most 5.
+func TestListFitsInATextReply(t *testing.T) {
+	x, _ := search.New()
+	defer x.Close()
+	var docs []search.Doc
+	for i := 1; i <= 12; i++ {
+		docs = append(docs, search.Doc{ItemID: fmt.Sprintf("9-%d", i), Issue: 9, Title: issue.Text{Zh: strings.Repeat("数据安全监管新规", 12) + fmt.Sprint(i)}, Body: issue.Text{Zh: "数据安全"}})
+	}
+	x.Put(search.Issue{Number: 9, Date: "2021-01", ArticleURL: "https://mp.weixin.qq.com/s/" + strings.Repeat("x", 40)}, docs)
+	r := ask(t, x, text("数据安全"), Config{})
+	if r.Type != Text || len(r.Content) >= 2048 || len(r.ItemIDs) == 0 || len(r.ItemIDs) > 5 {
+		t.Errorf("list of %d bytes, %d items", len(r.Content), len(r.ItemIDs))
+	}
+}
+
+func TestIssueReplies(t *testing.T) {
+	x := index(t, false)
+	for _, q := range []string{"135", "第135期", "No. 135", "no.135", "第 135 期"} {
+		r := ask(t, x, text(q), Config{})
+		if r.Type != News || r.Articles[0].Issue != 135 || r.Articles[0].ItemID != "" || r.Articles[0].URL != url135 {
+			t.Errorf("%q: %+v", q, r)
+		}
+	}
+	zh := ask(t, x, text("第135期"), Config{})
+	if zh.Articles[0].Title != "立方网络安全与数据合规周报 第135期" || !strings.HasPrefix(zh.Articles[0].Description, "公安部、中央网信办") {
+		t.Errorf("zh issue: %+v", zh.Articles[0])
+	}
+	en := ask(t, x, text("No. 135"), Config{})
+	if en.Articles[0].Title != "Weekly Cybersecurity and Data Protection Review No. 135" || !strings.HasPrefix(en.Articles[0].Description, "MPS & CAC") {
+		t.Errorf("en issue: %+v", en.Articles[0])
+	}
+	// The latest issue has no URL: it is answered in text, its items listed.
+	for _, q := range []string{"最新", "latest", "new", "LATEST"} {
+		r := ask(t, x, text(q), Config{})
+		if r.Type != Text || len(r.ItemIDs) != 3 || r.ItemIDs[0] != "136-1" {
+			t.Errorf("%q: %+v", q, r)
+		}
+	}
+	if r := ask(t, x, text("最新"), Config{}); !strings.HasPrefix(r.Content, "立方网络安全与数据合规周报 第136期 · 2020-04-27\n01 工信部发布") {
+		t.Errorf("latest zh: %q", r.Content)
+	}
+	if r := ask(t, x, text("latest"), Config{}); !strings.Contains(r.Content, "01 MIIT Publishes") {
+		t.Errorf("latest en: %q", r.Content)
+	}
+	if r := ask(t, x, text("999"), Config{}); r.Type != Text || !strings.Contains(r.Content, "No. 999") {
+		t.Errorf("missing issue: %+v", r)
+	}
+	if r := ask(t, x, text("第999期"), Config{}); !strings.Contains(r.Content, "没有找到第999期") {
+		t.Errorf("missing issue zh: %+v", r)
+	}
+}
+
+func TestHelpAndNoMatch(t *testing.T) {
+	x := index(t, false)
+	for q, want := range map[string]string{"帮助": "发送关键词", "help": "Send a keyword", "?": "Send a keyword", "？": "Send a keyword"} {
+		if r := ask(t, x, text(q), Config{}); r.Type != Text || !strings.Contains(r.Content, want) {
+			t.Errorf("%q: %+v", q, r)
+		}
+	}
+	zh := ask(t, x, text("量子计算"), Config{})
+	if zh.Type != Text || !strings.HasPrefix(zh.Content, "没有找到与“量子计算”相关的内容。可以试试：个人信息、data protection、") || len(zh.ItemIDs) != 0 {
+		t.Errorf("zh no match: %+v", zh)
+	}
+	en := ask(t, x, text("quantum computing"), Config{})
+	if !strings.HasPrefix(en.Content, "Nothing found for “quantum computing”. Try: 个人信息; data protection; MIIT Publishes") {
+		t.Errorf("en no match: %+v", en)
+	}
+	// A follower's words are echoed without markup.
+	if r := ask(t, x, text(`<a href="http://evil">点我</a>`), Config{}); strings.Contains(r.Content, "<a href=\"http://evil") {
+		t.Errorf("markup echoed: %q", r.Content)
+	}
+}
+
+func TestEvents(t *testing.T) {
+	published := index(t, true)
+	for _, key := range []string{"", "qrscene_poster"} {
+		r := ask(t, published, Message{Type: "event", Event: "subscribe", EventKey: key}, Config{Welcome: "欢迎！"})
+		if r.Type != News || len(r.Articles) != 4 || r.Articles[0].Description != "欢迎！" || r.Articles[0].Issue != 136 || r.Articles[0].ItemID != "" || r.Articles[1].ItemID != "136-1" {
+			t.Errorf("subscribe %q: %+v", key, r)
+		}
+	}
+	if r := ask(t, published, Message{Type: "event", Event: "subscribe"}, Config{}); r.Articles[0].Description != DefaultWelcome {
+		t.Errorf("default welcome: %+v", r.Articles[0])
+	}
+	unpublished := index(t, false)
+	if r := ask(t, unpublished, Message{Type: "event", Event: "subscribe"}, Config{Welcome: "欢迎！"}); r.Type != Text || !strings.HasPrefix(r.Content, "欢迎！\n\n立方网络安全与数据合规周报 第136期") {
+		t.Errorf("subscribe without a URL: %+v", r)
+	}
+	menu := Config{Menu: map[string]string{"chain": "区块链", "latest": "最新"}}
+	if r := ask(t, published, Message{Type: "event", Event: "CLICK", EventKey: "chain"}, menu); r.Type != News || r.Articles[0].ItemID != "135-2" {
+		t.Errorf("CLICK: %+v", r)
+	}
+	if r := ask(t, published, Message{Type: "event", Event: "CLICK", EventKey: "latest"}, menu); r.Type != News || r.Articles[0].Issue != 136 {
+		t.Errorf("CLICK latest: %+v", r)
+	}
+	if r := ask(t, published, Message{Type: "event", Event: "CLICK", EventKey: "nosuch"}, menu); r.Type != Text || !strings.Contains(r.Content, "发送关键词") {
+		t.Errorf("unknown key: %+v", r)
+	}
+	for _, ev := range []string{"unsubscribe", "VIEW", "LOCATION", "TEMPLATESENDJOBFINISH"} {
+		if r := ask(t, published, Message{Type: "event", Event: ev}, menu); r.Type != None {
+			t.Errorf("%s: %+v", ev, r)
+		}
+	}
+	if r := ask(t, published, Message{Type: "event", Event: "SCAN", EventKey: "poster"}, menu); r.Type != News || r.Articles[0].Issue != 136 {
+		t.Errorf("SCAN: %+v", r)
+	}
+}
+
+func TestOtherMessageTypes(t *testing.T) {
+	x := index(t, false)
+	for _, typ := range []string{"image", "voice", "video", "location", "link", "shortvideo", "file"} {
+		r := ask(t, x, Message{Type: typ}, Config{})
+		if r.Type != Text || !strings.Contains(r.Content, "只能读懂文字") || !strings.Contains(r.Content, "I can only read text") {
+			t.Errorf("%s: %+v", typ, r)
+		}
+	}
+	// A voice message with recognised text is a query.
+	if r := ask(t, x, Message{Type: "voice", Recognition: "区块链"}, Config{}); r.Type != News || r.Articles[0].ItemID != "135-2" {
+		t.Errorf("recognised voice: %+v", r)
+	}
+}
+
+func TestJSONContract(t *testing.T) {
+	x := index(t, false)
+	for q, want := range map[string][]string{
+		"区块链":  {`"type":"news"`, `"articles":[{"title":`, `"description":`, `"url":"` + url135 + `"`, `"pic_url":`, `"issue":135`, `"item_id":"135-2"`},
+		"个人信息": {`"type":"text"`, `"content":"与“个人信息”相关的内容：`, `"item_ids":["136-2","136-1","135-3","135-1"]`, `<a href=`},
+		"帮助":   {`"type":"text"`, `"item_ids":[]`},
+	} {
+		data, err := ask(t, x, text(q), Config{}).JSON()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, w := range want {
+			if !strings.Contains(string(data), w) {
+				t.Errorf("%q: JSON %s lacks %s", q, data, w)
+			}
+		}
+	}
+	if data, _ := json.Marshal(Reply{Type: None}); string(data) != `{"type":"none"}` {
+		t.Errorf("none: %s", data)
+	}
+}
+
+type failing struct{ Index }
+
+func (failing) Search(string, int) ([]search.Hit, error) { return nil, errors.New("index down") }
+
+func TestSearchErrorsAreReturned(t *testing.T) {
+	if _, err := Answer(text("个人信息"), failing{index(t, false)}, Config{}); err == nil {
+		t.Error("an index failure was swallowed")
+	}
+}
+
+func TestSnippet(t *testing.T) {
+	body := strings.Repeat("前文。", 40) + "这里提到区块链技术的应用。" + strings.Repeat("后文。", 40)
+	s := Snippet(body, "区块链", 40)
+	if !strings.Contains(s, "区块链") || !strings.HasPrefix(s, "…") || !strings.HasSuffix(s, "…") || len([]rune(s)) > 42 {
+		t.Errorf("snippet = %q", s)
+	}
+	en := "The start. " + strings.Repeat("filler words here ", 20) + "then contact tracing apps appear " + strings.Repeat("more words ", 20)
+	s = Snippet(en, "Contact Tracing", 60)
+	if !strings.Contains(s, "contact tracing") || strings.HasPrefix(s, "…ontact") {
+		t.Errorf("snippet = %q", s)
+	}
+	if s := Snippet("short body", "x", 60); s != "short body" {
+		t.Errorf("short = %q", s)
+	}
+	if s := Snippet(strings.Repeat("无关内容。", 40), "区块链", 20); !strings.HasPrefix(s, "无关内容") {
+		t.Errorf("no occurrence: %q", s)
+	}
+}

@@ -1,0 +1,309 @@
+// Package search is the keyword index over every item of every issue: Chinese text is
+// indexed as CJK bigrams, English text stemmed, titles weigh more than bodies, and among
+// equal matches the newer issue comes first. Searches run while issues are added or
+// replaced.
+package search
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/analysis/lang/cjk"
+	"github.com/blevesearch/bleve/v2/analysis/lang/en"
+	"github.com/blevesearch/bleve/v2/index/scorch"
+	"github.com/blevesearch/bleve/v2/mapping"
+	"github.com/blevesearch/bleve/v2/search/query"
+
+	"wxpub/issue"
+)
+
+// Doc is one item as the index holds it.
+type Doc struct {
+	ItemID   string
+	Issue    int
+	Position int
+	Section  issue.Text
+	Title    issue.Text
+	Body     issue.Text
+}
+
+// Issue is what the index knows of an issue, for replies about a whole issue.
+type Issue struct {
+	Number     int
+	Date       string
+	Title      issue.Text
+	ArticleURL string
+	CoverURL   string
+	Digest     string
+	// Items are the ids of its items, in order.
+	Items []string
+	// Tags are its front matter's tags.
+	Tags []string
+}
+
+// Hit is one item that matched, with its score.
+type Hit struct {
+	Doc
+	Score float64
+}
+
+// Index is the search index. It is safe for concurrent use.
+type Index struct {
+	idx bleve.Index
+
+	mu     sync.RWMutex
+	docs   map[string]Doc
+	issues map[int]Issue
+	latest int
+	gen    atomic.Uint64
+}
+
+// TitleBoost is how much more a match in a title counts than one in a body.
+const TitleBoost = 3.0
+
+func newMapping() mapping.IndexMapping {
+	m := bleve.NewIndexMapping()
+	text := func(analyzer string) *mapping.FieldMapping {
+		f := bleve.NewTextFieldMapping()
+		f.Analyzer = analyzer
+		f.Store = false
+		f.IncludeInAll = false
+		f.IncludeTermVectors = false
+		f.DocValues = false
+		return f
+	}
+	num := bleve.NewNumericFieldMapping()
+	num.Store = false
+	num.IncludeInAll = false
+	dm := bleve.NewDocumentStaticMapping()
+	dm.AddFieldMappingsAt("title_zh", text(cjk.AnalyzerName))
+	dm.AddFieldMappingsAt("body_zh", text(cjk.AnalyzerName))
+	dm.AddFieldMappingsAt("title_en", text(en.AnalyzerName))
+	dm.AddFieldMappingsAt("body_en", text(en.AnalyzerName))
+	dm.AddFieldMappingsAt("issue", num)
+	m.DefaultMapping = dm
+	m.DefaultAnalyzer = en.AnalyzerName
+	return m
+}
+
+// New returns an empty index held in memory.
+func New() (*Index, error) {
+	idx, err := bleve.NewUsing("", newMapping(), scorch.Name, scorch.Name, nil)
+	if err != nil {
+		return nil, fmt.Errorf("search index: %w", err)
+	}
+	return &Index{idx: idx, docs: map[string]Doc{}, issues: map[int]Issue{}}, nil
+}
+
+// Close releases the index.
+func (x *Index) Close() error { return x.idx.Close() }
+
+type fields struct {
+	TitleZh string  `json:"title_zh"`
+	BodyZh  string  `json:"body_zh"`
+	TitleEn string  `json:"title_en"`
+	BodyEn  string  `json:"body_en"`
+	Issue   float64 `json:"issue"`
+}
+
+// Put adds an issue and its items, replacing what the index had of that issue. Searches
+// go on meanwhile; they see the old or the new version.
+func (x *Index) Put(is Issue, docs []Doc) error {
+	return x.PutAll([]Issue{is}, [][]Doc{docs})
+}
+
+// PutAll adds several issues in one batch (docs[i] are issues[i]'s items).
+func (x *Index) PutAll(issues []Issue, docs [][]Doc) error {
+	if len(issues) != len(docs) {
+		return errors.New("search: PutAll needs the items of every issue")
+	}
+	b := x.idx.NewBatch()
+	x.mu.RLock()
+	for i, is := range issues {
+		keep := map[string]bool{}
+		for _, d := range docs[i] {
+			keep[d.ItemID] = true
+		}
+		for _, old := range x.issues[is.Number].Items {
+			if !keep[old] {
+				b.Delete(old)
+			}
+		}
+	}
+	x.mu.RUnlock()
+	for _, ds := range docs {
+		for _, d := range ds {
+			if err := b.Index(d.ItemID, fields{TitleZh: d.Title.Zh, BodyZh: d.Body.Zh, TitleEn: d.Title.En, BodyEn: d.Body.En, Issue: float64(d.Issue)}); err != nil {
+				return fmt.Errorf("index item %s: %w", d.ItemID, err)
+			}
+		}
+	}
+	if err := x.idx.Batch(b); err != nil {
+		return fmt.Errorf("search index: %w", err)
+	}
+	x.mu.Lock()
+	for i, is := range issues {
+		for _, old := range x.issues[is.Number].Items {
+			delete(x.docs, old)
+		}
+		is.Items = is.Items[:0]
+		for _, d := range docs[i] {
+			x.docs[d.ItemID] = d
+			is.Items = append(is.Items, d.ItemID)
+		}
+		x.issues[is.Number] = is
+		if is.Number > x.latest {
+			x.latest = is.Number
+		}
+	}
+	x.mu.Unlock()
+	x.gen.Add(1)
+	return nil
+}
+
+// Generation changes whenever the index does; caches of answers key on it.
+func (x *Index) Generation() uint64 { return x.gen.Load() }
+
+// Size is how many items the index holds.
+func (x *Index) Size() int {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	return len(x.docs)
+}
+
+// Issue returns what the index knows of an issue.
+func (x *Index) Issue(number int) (Issue, bool) {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	is, ok := x.issues[number]
+	return is, ok
+}
+
+// Latest returns the newest issue.
+func (x *Index) Latest() (Issue, bool) {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	is, ok := x.issues[x.latest]
+	return is, ok
+}
+
+// Item returns one item.
+func (x *Index) Item(id string) (Doc, bool) {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	d, ok := x.docs[id]
+	return d, ok
+}
+
+// Tags returns the front-matter tags of every issue, the most used first.
+func (x *Index) Tags() []string {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	count := map[string]int{}
+	var order []string
+	for n := x.latest; n > 0 && len(count) < 64; n-- {
+		for _, t := range x.issues[n].Tags {
+			if count[t] == 0 {
+				order = append(order, t)
+			}
+			count[t]++
+		}
+	}
+	// Stable: most used first, then newest first.
+	for i := 1; i < len(order); i++ {
+		for j := i; j > 0 && count[order[j]] > count[order[j-1]]; j-- {
+			order[j], order[j-1] = order[j-1], order[j]
+		}
+	}
+	return order
+}
+
+// Search returns up to limit items matching q, best first; among equal scores the newer
+// issue first. Every term must match in a field (Chinese is matched by its bigrams); when
+// no item has them all, half of them will do (at least two), so that "区块链监管" still
+// finds 区块链 but "量子计算" does not settle for 计算.
+func (x *Index) Search(q string, limit int) ([]Hit, error) {
+	q = strings.TrimSpace(q)
+	if q == "" || limit <= 0 {
+		return nil, nil
+	}
+	hits, err := x.search(q, limit, false)
+	if err == nil && len(hits) == 0 {
+		hits, err = x.search(q, limit, true)
+	}
+	return hits, err
+}
+
+var fieldsWeighted = []struct {
+	field, analyzer string
+	boost           float64
+}{{"title_zh", cjk.AnalyzerName, TitleBoost}, {"body_zh", cjk.AnalyzerName, 1}, {"title_en", en.AnalyzerName, TitleBoost}, {"body_en", en.AnalyzerName, 1}}
+
+func (x *Index) search(q string, limit int, partial bool) ([]Hit, error) {
+	var qs []query.Query
+	for _, f := range fieldsWeighted {
+		if !partial {
+			m := bleve.NewMatchQuery(q)
+			m.SetField(f.field)
+			m.SetOperator(query.MatchQueryOperatorAnd)
+			m.SetBoost(f.boost)
+			qs = append(qs, m)
+			continue
+		}
+		terms := x.terms(q, f.analyzer)
+		if len(terms) < 3 {
+			// Two terms are both needed: the first pass asked that already.
+			continue
+		}
+		var tq []query.Query
+		for _, t := range terms {
+			term := bleve.NewTermQuery(t)
+			term.SetField(f.field)
+			tq = append(tq, term)
+		}
+		d := bleve.NewDisjunctionQuery(tq...)
+		d.SetMin(float64(max(2, (len(terms)+1)/2)))
+		d.SetBoost(f.boost)
+		qs = append(qs, d)
+	}
+	if len(qs) == 0 {
+		return nil, nil
+	}
+	req := bleve.NewSearchRequestOptions(bleve.NewDisjunctionQuery(qs...), limit, 0, false)
+	req.SortBy([]string{"-_score", "-issue"})
+	res, err := x.idx.Search(req)
+	if err != nil {
+		return nil, fmt.Errorf("search %q: %w", q, err)
+	}
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	hits := make([]Hit, 0, len(res.Hits))
+	for _, h := range res.Hits {
+		if d, ok := x.docs[h.ID]; ok {
+			hits = append(hits, Hit{Doc: d, Score: h.Score})
+		}
+	}
+	return hits, nil
+}
+
+// terms analyses q as a field's analyzer would, each term once.
+func (x *Index) terms(q, analyzer string) []string {
+	a := x.idx.Mapping().AnalyzerNamed(analyzer)
+	if a == nil {
+		return nil
+	}
+	seen := map[string]bool{}
+	var out []string
+	for _, tok := range a.Analyze([]byte(q)) {
+		t := string(tok.Term)
+		if !seen[t] {
+			seen[t] = true
+			out = append(out, t)
+		}
+	}
+	return out
+}
