@@ -2,6 +2,7 @@ package search
 
 import (
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 
@@ -192,5 +193,34 @@ func BenchmarkSearch(b *testing.B) {
 		if _, err := x.Search("personal information", 6); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+func TestBodiesFromASource(t *testing.T) {
+	x, _ := New()
+	defer x.Close()
+	is, docs := fromFile(t, "../issue/testdata/sample-135.md")
+	kept := map[string]issue.Text{}
+	for _, d := range docs {
+		kept[d.ItemID] = d.Body
+	}
+	asked := 0
+	x.SetBodySource(func(ids []string) (map[string]issue.Text, error) {
+		asked++
+		out := map[string]issue.Text{}
+		for _, id := range ids {
+			out[id] = kept[id]
+		}
+		return out, nil
+	})
+	if err := x.Put(is, docs); err != nil {
+		t.Fatal(err)
+	}
+	if d, _ := x.Item("135-5"); d.Body.En != "" || d.Title.En == "" {
+		t.Errorf("the index kept a body: %+v", d)
+	}
+	hits := mustSearch(t, x, "Bluetooth")
+	if len(hits) != 1 || !strings.Contains(hits[0].Body.En, "Bluetooth technology") || asked != 1 {
+		t.Errorf("hit %+v after %d asks", hits, asked)
 	}
 }

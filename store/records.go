@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 
 	"wxpub/issue"
 )
@@ -164,6 +165,33 @@ func (s *Store) Stamps(ctx context.Context) ([]Stamp, error) {
 func (s *Store) IssueItems(ctx context.Context, number int) ([]Item, error) {
 	return s.items(ctx, s.rebind(`SELECT id, issue_number, position, section_zh, section_en, title_zh, title_en, body_zh, body_en
 		FROM items WHERE issue_number = ? ORDER BY position`), number)
+}
+
+// ItemBodies returns the bodies of the items named, by id; unknown ids are left out.
+func (s *Store) ItemBodies(ctx context.Context, ids []string) (map[string]issue.Text, error) {
+	out := make(map[string]issue.Text, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	q := `SELECT id, body_zh, body_en FROM items WHERE id IN (?` + strings.Repeat(", ?", len(ids)-1) + `)`
+	rows, err := s.db.QueryContext(ctx, s.rebind(q), args...)
+	if err != nil {
+		return nil, fmt.Errorf("item bodies: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		var b issue.Text
+		if err := rows.Scan(&id, &b.Zh, &b.En); err != nil {
+			return nil, fmt.Errorf("item bodies: %w", err)
+		}
+		out[id] = b
+	}
+	return out, rows.Err()
 }
 
 // Items returns every stored item, by issue (newest first) and position.

@@ -207,3 +207,18 @@ func TestSplitSQL(t *testing.T) {
 		t.Errorf("splitSQL = %q", got)
 	}
 }
+
+func TestItemBodies(t *testing.T) {
+	s := openSQLite(t)
+	ctx := context.Background()
+	if err := s.SaveIssue(ctx, sample(t), "h"); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.ItemBodies(ctx, []string{"135-2", "135-5", "999-1"})
+	if err != nil || len(got) != 2 || !strings.Contains(got["135-5"].En, "Bluetooth") || !strings.Contains(got["135-2"].Zh, "区块链") {
+		t.Errorf("bodies = %v, %v", got, err)
+	}
+	if got, err := s.ItemBodies(ctx, nil); err != nil || len(got) != 0 {
+		t.Errorf("no ids: %v %v", got, err)
+	}
+}

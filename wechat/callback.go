@@ -10,10 +10,8 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/hex"
-	"encoding/xml"
 	"errors"
 	"fmt"
-	"sort"
 	"strconv"
 	"strings"
 )
@@ -24,10 +22,20 @@ import (
 // Signature is hex(sha1(concat(sort(parts)))): with token, timestamp and nonce it signs a
 // request (signature); with the Encrypt value added, an encrypted message (msg_signature).
 func Signature(parts ...string) string {
-	s := append([]string(nil), parts...)
-	sort.Strings(s)
-	sum := sha1.Sum([]byte(strings.Join(s, "")))
-	return hex.EncodeToString(sum[:])
+	var buf [4]string
+	s := append(buf[:0], parts...)
+	// Insertion sort: three or four short strings, and no allocation on this hot path.
+	for i := 1; i < len(s); i++ {
+		for j := i; j > 0 && s[j] < s[j-1]; j-- {
+			s[j], s[j-1] = s[j-1], s[j]
+		}
+	}
+	h := sha1.New()
+	for _, p := range s {
+		h.Write([]byte(p))
+	}
+	var sum [sha1.Size]byte
+	return hex.EncodeToString(h.Sum(sum[:0]))
 }
 
 // SignatureOK compares a received signature with the expected one in constant time.
@@ -199,10 +207,51 @@ func (m *Message) DedupKey() string {
 // ParseMessage reads a message's XML; anything else is an error.
 func ParseMessage(body []byte) (*Message, error) {
 	var m Message
-	if err := xml.Unmarshal(body, &m); err != nil {
-		return nil, fmt.Errorf("malformed message XML: %w", err)
+	var bad error
+	err := scanFields(body, func(name, v []byte) {
+		switch string(name) {
+		case "ToUserName":
+			m.ToUserName = string(v)
+		case "FromUserName":
+			m.FromUserName = string(v)
+		case "CreateTime":
+			m.CreateTime, bad = number(name, v, bad)
+		case "MsgType":
+			m.MsgType = string(v)
+		case "Content":
+			m.Content = string(v)
+		case "MsgId":
+			m.MsgID, bad = number(name, v, bad)
+		case "Event":
+			m.Event = string(v)
+		case "EventKey":
+			m.EventKey = string(v)
+		case "Encrypt":
+			m.Encrypt = string(v)
+		case "Recognition":
+			m.Recognition = string(v)
+		}
+	})
+	if err == nil {
+		err = bad
+	}
+	if err != nil {
+		return nil, err
 	}
 	return &m, nil
+}
+
+// number reads an integer field; an empty one is 0.
+func number(name, v []byte, prev error) (int64, error) {
+	v = bytes.TrimSpace(v)
+	if len(v) == 0 {
+		return 0, prev
+	}
+	n, err := strconv.ParseInt(string(v), 10, 64)
+	if err != nil && prev == nil {
+		prev = fmt.Errorf("%w: <%s> is not a number", errMalformed, name)
+	}
+	return n, prev
 }
 
 // NewsArticle is one article of a news reply.

@@ -2,7 +2,6 @@ package wechat
 
 import (
 	"context"
-	"encoding/xml"
 	"errors"
 	"io"
 	"net/http"
@@ -231,10 +230,8 @@ func (h *CallbackHandler) open(q map[string][]string, ts, nonce string, body []b
 		}
 		return msg, false, 0, ""
 	}
-	var env struct {
-		Encrypt string `xml:"Encrypt"`
-	}
-	if err := xml.Unmarshal(body, &env); err != nil || env.Encrypt == "" {
+	env, err := ParseMessage(body)
+	if err != nil || env.Encrypt == "" {
 		return nil, false, http.StatusBadRequest, "malformed"
 	}
 	if !SignatureOK(get("msg_signature"), h.Token, ts, nonce, env.Encrypt) {
@@ -328,95 +325,101 @@ func (h *CallbackHandler) write(w http.ResponseWriter, m *Message, k Kept, safe 
 	w.Write(out)
 }
 
-// MemoryDedup is a Dedup for one process. Replies are kept for TTL (WeChat retries within
-// 15 seconds).
+// MemoryDedup is a Dedup for one process. A reply is kept between TTL and twice TTL: keys
+// live in two generations of maps, the older dropped whole every TTL, which costs nothing
+// per message however many arrive (WeChat retries within 15 seconds).
 type MemoryDedup struct {
 	TTL time.Duration
 
-	mu      sync.Mutex
-	entries map[string]*dedupEntry
-	order   []dedupKey // in claim order, for expiry
-	now     func() time.Time
+	mu        sync.Mutex
+	cur, prev map[string]*dedupEntry
+	rotated   time.Time
+	now       func() time.Time
 }
 
 type dedupEntry struct {
-	done    chan struct{}
-	kept    Kept
-	expires time.Time
-}
-
-type dedupKey struct {
-	key     string
-	expires time.Time
+	kept Kept
+	done bool
+	wait chan struct{} // made only when a retry waits
 }
 
 // NewMemoryDedup returns an empty in-process Dedup.
 func NewMemoryDedup(ttl time.Duration) *MemoryDedup {
 	if ttl <= 0 {
-		ttl = 30 * time.Second
+		ttl = 15 * time.Second
 	}
-	return &MemoryDedup{TTL: ttl, entries: map[string]*dedupEntry{}, now: time.Now}
+	return &MemoryDedup{TTL: ttl, cur: map[string]*dedupEntry{}, prev: map[string]*dedupEntry{}, now: time.Now, rotated: time.Now()}
+}
+
+// lookup finds key, rotating the generations when due; d.mu is held.
+func (d *MemoryDedup) lookup(key string) *dedupEntry {
+	now := d.now()
+	if elapsed := now.Sub(d.rotated); elapsed >= d.TTL {
+		if elapsed >= 2*d.TTL {
+			d.prev = map[string]*dedupEntry{}
+		} else {
+			d.prev = d.cur
+		}
+		d.cur, d.rotated = make(map[string]*dedupEntry, len(d.prev)), now
+	}
+	if e, ok := d.cur[key]; ok {
+		return e
+	}
+	return d.prev[key]
 }
 
 // Claim implements Dedup.
 func (d *MemoryDedup) Claim(_ context.Context, key string) (bool, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	now := d.now()
-	d.sweep(now)
-	if _, ok := d.entries[key]; ok {
+	if d.lookup(key) != nil {
 		return false, nil
 	}
-	exp := now.Add(d.TTL)
-	d.entries[key] = &dedupEntry{done: make(chan struct{}), expires: exp}
-	d.order = append(d.order, dedupKey{key, exp})
+	d.cur[key] = &dedupEntry{}
 	return true, nil
-}
-
-// sweep drops expired entries, oldest first.
-func (d *MemoryDedup) sweep(now time.Time) {
-	i := 0
-	for i < len(d.order) && now.After(d.order[i].expires) {
-		if e, ok := d.entries[d.order[i].key]; ok && !now.Before(e.expires) {
-			delete(d.entries, d.order[i].key)
-		}
-		i++
-	}
-	if i > 0 {
-		d.order = append(d.order[:0], d.order[i:]...)
-	}
 }
 
 // Complete implements Dedup.
 func (d *MemoryDedup) Complete(_ context.Context, key string, k Kept) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	e, ok := d.entries[key]
-	if !ok {
-		e = &dedupEntry{done: make(chan struct{}), expires: d.now().Add(d.TTL)}
-		d.entries[key] = e
-		d.order = append(d.order, dedupKey{key, e.expires})
+	e := d.lookup(key)
+	if e == nil {
+		e = &dedupEntry{}
+		d.cur[key] = e
 	}
-	select {
-	case <-e.done:
-		return nil // completed already: the first reply stays
-	default:
+	if e.done {
+		return nil // the first reply stays
 	}
-	e.kept = k
-	close(e.done)
+	e.kept, e.done = k, true
+	if e.wait != nil {
+		close(e.wait)
+	}
 	return nil
 }
 
 // Wait implements Dedup.
 func (d *MemoryDedup) Wait(ctx context.Context, key string) (Kept, error) {
 	d.mu.Lock()
-	e, ok := d.entries[key]
-	d.mu.Unlock()
-	if !ok {
+	e := d.lookup(key)
+	if e == nil {
+		d.mu.Unlock()
 		return Kept{}, ErrPending
 	}
+	if e.done {
+		k := e.kept
+		d.mu.Unlock()
+		return k, nil
+	}
+	if e.wait == nil {
+		e.wait = make(chan struct{})
+	}
+	wait := e.wait
+	d.mu.Unlock()
 	select {
-	case <-e.done:
+	case <-wait:
+		d.mu.Lock()
+		defer d.mu.Unlock()
 		return e.kept, nil
 	case <-ctx.Done():
 		return Kept{}, ErrPending
@@ -427,5 +430,5 @@ func (d *MemoryDedup) Wait(ctx context.Context, key string) (Kept, error) {
 func (d *MemoryDedup) Len() int {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return len(d.entries)
+	return len(d.cur) + len(d.prev)
 }

@@ -359,7 +359,12 @@ func TestMemoryDedupExpires(t *testing.T) {
 	if k, err := d.Wait(ctx, "a"); err != nil || k.Reply.Text != "x" {
 		t.Errorf("kept %+v %v: the first reply must stay", k, err)
 	}
-	time.Sleep(30 * time.Millisecond)
+	// Kept for at least the TTL, gone after twice the TTL.
+	time.Sleep(25 * time.Millisecond)
+	if ok, _ := d.Claim(ctx, "a"); ok {
+		t.Error("forgotten within twice the TTL")
+	}
+	time.Sleep(45 * time.Millisecond)
 	if ok, _ := d.Claim(ctx, "b"); !ok || d.Len() != 1 {
 		t.Errorf("expired entries kept: %d", d.Len())
 	}

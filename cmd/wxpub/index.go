@@ -4,8 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"runtime/debug"
 	"sync"
+	"time"
 
+	"wxpub/issue"
 	"wxpub/search"
 	"wxpub/store"
 )
@@ -94,11 +97,20 @@ func (a *App) openIndex(ctx context.Context) (*store.Store, *search.Index, *inde
 		st.Close()
 		return nil, nil, nil, err
 	}
+	// Bodies stay in the store; the index asks for those of the items it returns.
+	idx.SetBodySource(func(ids []string) (map[string]issue.Text, error) {
+		bctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		return st.ItemBodies(bctx, ids)
+	})
 	ix := newIndexer(st, idx)
 	if _, err := ix.refresh(ctx); err != nil {
 		idx.Close()
 		st.Close()
 		return nil, nil, nil, fmt.Errorf("build the search index: %w", err)
 	}
+	// Building the index needs far more memory than keeping it: hand the difference back
+	// to the system now, rather than when the runtime gets round to it.
+	debug.FreeOSMemory()
 	return st, idx, ix, nil
 }

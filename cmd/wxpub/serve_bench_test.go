@@ -1,0 +1,71 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http/httptest"
+	"path/filepath"
+	"testing"
+
+	"github.com/sirupsen/logrus"
+
+	"wxpub/config"
+	"wxpub/wechat/follower"
+)
+
+// BenchmarkCallback is one follower query through the whole handler (verify, parse,
+// dedup, answer from the cache, reply), without the network, in plain and safe mode.
+func BenchmarkCallback(b *testing.B) {
+	for _, mode := range []follower.Mode{follower.Plain, follower.Safe} {
+		name := map[follower.Mode]string{follower.Plain: "plain", follower.Safe: "safe"}[mode]
+		b.Run(name, func(b *testing.B) {
+			b.Setenv("WXPUB_STORE_DSN", "sqlite://"+filepath.Join(b.TempDir(), "w.db"))
+			b.Setenv("WXPUB_WECHAT_TOKEN", "t")
+			b.Setenv("WXPUB_WECHAT_APP_ID", "wx134c8103faa5a59e")
+			b.Setenv("WXPUB_WECHAT_AES_KEY", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")
+			c, err := config.Load("", nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			log := logrus.New()
+			log.SetOutput(io.Discard)
+			a := &App{Config: c, Log: log, Out: io.Discard}
+			ctx := context.Background()
+			if err := a.Import(ctx, []string{"../../issue/testdata/sample-135.md"}, "https://mp.weixin.qq.com/s/x"); err != nil {
+				b.Fatal(err)
+			}
+			st, idx, ix, err := a.openIndex(ctx)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer st.Close()
+			s, err := a.newServer(idx, ix)
+			if err != nil {
+				b.Fatal(err)
+			}
+			f := follower.New("http://x/wechat", "t", mode)
+			f.AppID, f.AESKey = "wx134c8103faa5a59e", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+			type req struct {
+				url  string
+				body []byte
+			}
+			reqs := make([]req, 4096)
+			for i := range reqs {
+				u, body, _ := f.Prepare(f.TextMessage([]string{"个人信息", "contact tracing", "区块链", "最新"}[i%4]))
+				reqs[i] = req{u, body}
+			}
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				r := reqs[i%len(reqs)]
+				i++
+				w := httptest.NewRecorder()
+				s.mux.ServeHTTP(w, httptest.NewRequest("POST", r.url, bytes.NewReader(r.body)))
+				if w.Code != 200 {
+					b.Fatal(w.Code)
+				}
+			}
+		})
+	}
+}
