@@ -24,6 +24,7 @@ type Config struct {
 	Sandbox Sandbox `mapstructure:"sandbox"`
 	Server  Server  `mapstructure:"server"`
 	Reply   Reply   `mapstructure:"reply"`
+	Redis   Redis   `mapstructure:"redis"`
 	// File is the config file that was read, "" when none was.
 	File string `mapstructure:"-"`
 }
@@ -93,6 +94,15 @@ type Server struct {
 	RefreshInterval time.Duration `mapstructure:"refresh_interval"`
 }
 
+// Redis, when Addr is set, is shared by the replicas: the access token, the replies kept
+// for retries, and notices of changed issues.
+type Redis struct {
+	Addr     string `mapstructure:"addr"`
+	Password string `mapstructure:"password"`
+	DB       int    `mapstructure:"db"`
+	Prefix   string `mapstructure:"prefix"`
+}
+
 // Reply configures what followers get.
 type Reply struct {
 	Welcome string `mapstructure:"welcome"`
@@ -134,6 +144,11 @@ var defaults = map[string]any{
 
 	"reply.welcome": "",
 	"reply.menu":    map[string]string{},
+
+	"redis.addr":     "",
+	"redis.password": "",
+	"redis.db":       0,
+	"redis.prefix":   "wxpub:",
 }
 
 // FlagKeys maps command-line flag names to the keys they set.

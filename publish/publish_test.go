@@ -83,14 +83,22 @@ func newEnv(t *testing.T, opt sandbox.Options) *env {
 	}
 	t.Cleanup(func() { st.Close() })
 	e := &env{t: t, sb: sb, st: st, steps: &recorder{}}
-	e.client, err = wechat.New(wechat.Options{AppID: sandbox.DemoAppID, AppSecret: sandbox.DemoAppSecret, BaseURL: sb.URL(),
+	e.restart()
+	return e
+}
+
+// restart gives the env a new client and publisher over the same store and sandbox, as
+// running the command again would.
+func (e *env) restart() {
+	e.t.Helper()
+	var err error
+	e.client, err = wechat.New(wechat.Options{AppID: sandbox.DemoAppID, AppSecret: sandbox.DemoAppSecret, BaseURL: e.sb.URL(),
 		Timeout: 2 * time.Second, Backoff: 5 * time.Millisecond})
 	if err != nil {
-		t.Fatal(err)
+		e.t.Fatal(err)
 	}
-	e.pub = New(e.client, st, e.steps, nil)
+	e.pub = New(e.client, e.st, e.steps, nil)
 	e.pub.pollFirst, e.pub.retryWait, e.pub.reconcileWait = 10*time.Millisecond, 10*time.Millisecond, 2*time.Second
-	return e
 }
 
 func (e *env) run(path string, opt Options) (*Result, error) {
@@ -353,6 +361,7 @@ func TestFaultAtEachStep(t *testing.T) {
 					t.Fatal("the run succeeded despite the fault")
 				}
 				e.sb.ClearFaults()
+				e.restart()
 				if _, err := e.run(withImages, everything); err != nil {
 					t.Fatalf("rerun: %v", err)
 				}

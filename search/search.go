@@ -68,7 +68,7 @@ type Index struct {
 
 // BodySource gives the bodies of items by id. With one set, the index keeps titles only
 // and asks for the bodies of the items a search returns: for 10,000 items the bodies are
-// two thirds of the memory an idle server holds.
+// two thirds of the memory an idle server holds. When it fails, hits come without bodies.
 type BodySource func(ids []string) (map[string]issue.Text, error)
 
 // SetBodySource makes the index keep bodies out of memory, asking src for them; set it
@@ -341,12 +341,12 @@ func (x *Index) search(q string, limit int, partial bool) ([]Hit, error) {
 		for i, h := range hits {
 			ids[i] = h.ItemID
 		}
-		bodies, err := x.bodies(ids)
-		if err != nil {
-			return nil, fmt.Errorf("search %q: item bodies: %w", q, err)
-		}
-		for i := range hits {
-			hits[i].Body = bodies[hits[i].ItemID]
+		// Without its store the index still answers, with titles only: a snippet is
+		// worth less than a reply.
+		if bodies, err := x.bodies(ids); err == nil {
+			for i := range hits {
+				hits[i].Body = bodies[hits[i].ItemID]
+			}
 		}
 	}
 	return hits, nil

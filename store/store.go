@@ -20,7 +20,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	_ "modernc.org/sqlite" // the "sqlite" database/sql driver, pure Go
+	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver
+	_ "modernc.org/sqlite"             // the "sqlite" database/sql driver, pure Go
 )
 
 // ErrNotFound is returned (wrapped) when a record does not exist.
@@ -40,7 +41,9 @@ type Store struct {
 }
 
 // Open opens (creating it if needed) the store at dsn and brings its schema up to date.
-// dsn is sqlite://PATH (relative or absolute; sqlite:///abs/path.db).
+// dsn is sqlite://PATH (relative or absolute; sqlite:///abs/path.db) or a PostgreSQL URL,
+// postgres://user@host:5432/db?sslmode=disable&search_path=schema (the first schema of a
+// search_path is created when missing).
 func Open(ctx context.Context, dsn string) (*Store, error) {
 	if dsn == "" {
 		dsn = DefaultDSN
@@ -51,24 +54,45 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	}
 	db, err := sql.Open(driver, source)
 	if err != nil {
-		return nil, fmt.Errorf("open store %s: %w", dsn, err)
+		return nil, fmt.Errorf("open store %s: %w", redact(dsn), err)
 	}
 	if driver == "sqlite" {
 		// One writer at a time; WAL lets readers (the callback server) go on meanwhile.
 		db.SetMaxOpenConns(4)
+	} else {
+		db.SetMaxOpenConns(8)
+		db.SetConnMaxIdleTime(5 * time.Minute)
 	}
 	s := &Store{db: db, driver: driver, now: time.Now}
 	if err := s.migrate(ctx); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("open store %s: %w", dsn, err)
+		return nil, fmt.Errorf("open store %s: %w", redact(dsn), err)
 	}
 	return s, nil
 }
 
+// redact hides a password in a DSN, for errors and logs.
+func redact(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil || u.User == nil {
+		return dsn
+	}
+	return u.Redacted()
+}
+
+// Ping checks that the store answers.
+func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
+
 func parseDSN(dsn string) (driver, source string, err error) {
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		if _, err := url.Parse(dsn); err != nil {
+			return "", "", fmt.Errorf("store.dsn: %w", err)
+		}
+		return "pgx", dsn, nil
+	}
 	rest, ok := strings.CutPrefix(dsn, "sqlite://")
 	if !ok {
-		return "", "", fmt.Errorf("store.dsn %q: want sqlite://PATH", dsn)
+		return "", "", fmt.Errorf("store.dsn %q: want sqlite://PATH or postgres://…", redact(dsn))
 	}
 	path := rest
 	if i := strings.IndexByte(path, '?'); i >= 0 {
@@ -112,8 +136,23 @@ func (s *Store) rebind(q string) string {
 	return b.String()
 }
 
-// migrate applies, each in its own transaction, the migrations not yet applied.
+// migrate applies, each in its own transaction, the migrations not yet applied. On
+// PostgreSQL, replicas starting together take turns (an advisory lock).
 func (s *Store) migrate(ctx context.Context) error {
+	if s.driver == "pgx" {
+		conn, err := s.db.Conn(ctx)
+		if err != nil {
+			return err
+		}
+		defer conn.Close()
+		if err := createSchema(ctx, conn); err != nil {
+			return err
+		}
+		if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock(727172)`); err != nil {
+			return fmt.Errorf("migration lock: %w", err)
+		}
+		defer conn.ExecContext(context.Background(), `SELECT pg_advisory_unlock(727172)`)
+	}
 	if _, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)`); err != nil {
 		return fmt.Errorf("migrations table: %w", err)
 	}
@@ -161,6 +200,23 @@ func (s *Store) apply(ctx context.Context, version int, name string) error {
 		return err
 	}
 	return tx.Commit()
+}
+
+// createSchema creates the first schema of the connection's search_path if it is missing,
+// so that a DSN naming a schema works on an empty database.
+func createSchema(ctx context.Context, conn *sql.Conn) error {
+	var path string
+	if err := conn.QueryRowContext(ctx, `SHOW search_path`).Scan(&path); err != nil {
+		return fmt.Errorf("read search_path: %w", err)
+	}
+	first := strings.Trim(strings.TrimSpace(strings.Split(path, ",")[0]), `"`)
+	if first == "" || first == "$user" || first == "public" {
+		return nil
+	}
+	if _, err := conn.ExecContext(ctx, `CREATE SCHEMA IF NOT EXISTS "`+strings.ReplaceAll(first, `"`, `""`)+`"`); err != nil {
+		return fmt.Errorf("create schema %s: %w", first, err)
+	}
+	return nil
 }
 
 // splitSQL splits a migration into statements at semicolons that end a line, leaving

@@ -3,6 +3,9 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
+	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -23,6 +26,32 @@ func openSQLite(t *testing.T) *Store {
 }
 
 func TestSQLite(t *testing.T) { suite(t, openSQLite) }
+
+// postgresURL is the PostgreSQL server the tests use: the one running on this machine (and
+// in CI) unless WXPUB_TEST_POSTGRES names another.
+func postgresURL() string {
+	if u := os.Getenv("WXPUB_TEST_POSTGRES"); u != "" {
+		return u
+	}
+	return "postgres://127.0.0.1:5432/test?sslmode=disable"
+}
+
+// openPostgres opens a store in a schema of its own, dropped when the test ends.
+func openPostgres(t *testing.T) *Store {
+	t.Helper()
+	schema := fmt.Sprintf("wxpub_test_%d_%d", os.Getpid(), rand.Int64())
+	s, err := Open(context.Background(), postgresURL()+"&search_path="+schema)
+	if err != nil {
+		t.Fatalf("PostgreSQL (%s): %v", postgresURL(), err)
+	}
+	t.Cleanup(func() {
+		s.db.ExecContext(context.Background(), `DROP SCHEMA "`+schema+`" CASCADE`)
+		s.Close()
+	})
+	return s
+}
+
+func TestPostgres(t *testing.T) { suite(t, openPostgres) }
 
 func sample(t *testing.T) *issue.Issue {
 	t.Helper()
@@ -162,6 +191,16 @@ func suite(t *testing.T, open func(*testing.T) *Store) {
 			t.Errorf("publication = %+v\nwant %+v", got, p)
 		}
 	})
+	t.Run("item bodies", func(t *testing.T) { itemBodies(t, open) })
+	t.Run("migrations once", func(t *testing.T) {
+		s := open(t)
+		if err := s.migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if v, err := s.Version(ctx); err != nil || v != 2 {
+			t.Errorf("version = %d, %v", v, err)
+		}
+	})
 	t.Run("concurrent writers", func(t *testing.T) {
 		s := open(t)
 		var wg sync.WaitGroup
@@ -208,8 +247,8 @@ func TestSplitSQL(t *testing.T) {
 	}
 }
 
-func TestItemBodies(t *testing.T) {
-	s := openSQLite(t)
+func itemBodies(t *testing.T, open func(*testing.T) *Store) {
+	s := open(t)
 	ctx := context.Background()
 	if err := s.SaveIssue(ctx, sample(t), "h"); err != nil {
 		t.Fatal(err)

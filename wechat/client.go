@@ -34,6 +34,9 @@ type Options struct {
 	Backoff time.Duration
 	// Cache holds the access token (default a MemoryCache).
 	Cache TokenCache
+	// Lock, when set, makes token refreshes one at a time across processes sharing Cache:
+	// a process that finds no token waits for the lock, then looks again before fetching.
+	Lock TokenLock
 	// ClassicToken fetches tokens from /cgi-bin/token instead of /cgi-bin/stable_token.
 	// Each /cgi-bin/token call invalidates the token every other holder has.
 	ClassicToken bool
@@ -42,6 +45,13 @@ type Options struct {
 	HTTPClient *http.Client
 	// Log receives retries and token refreshes at debug level (default discards).
 	Log logrus.FieldLogger
+}
+
+// TokenLock is a lock shared by the processes that share a TokenCache. Lock blocks until it
+// is held or ctx ends; an error means the lock cannot be had (its store is down), and the
+// caller goes ahead alone.
+type TokenLock interface {
+	Lock(ctx context.Context, name string) (release func(), err error)
 }
 
 // Client calls the WeChat Official Account API. It is safe for concurrent use.
@@ -59,6 +69,11 @@ type Client struct {
 	cache   TokenCache
 	log     logrus.FieldLogger
 	tokenMu sync.Mutex
+	// After a failed token fetch, calls fail fast until tokenRetryAt: an API that is down
+	// must not be asked for a token by every request (tokenMu guards these).
+	tokenErr     error
+	tokenRetryAt time.Time
+	tokenBackoff time.Duration
 }
 
 // New returns a client for one account.
@@ -292,6 +307,21 @@ func (c *Client) GetAccessTokenContext(ctx context.Context) (string, error) {
 	if v, ok := c.cache.Get(c.tokenKey()).(string); ok && v != "" {
 		return v, nil
 	}
+	if c.tokenErr != nil && time.Now().Before(c.tokenRetryAt) {
+		return "", fmt.Errorf("get access token (not asking again until %s): %w", c.tokenRetryAt.Format(time.TimeOnly), c.tokenErr)
+	}
+	if c.opt.Lock != nil {
+		release, err := c.opt.Lock.Lock(ctx, c.tokenKey())
+		if err == nil {
+			defer release()
+			// Another process may have fetched it while this one waited.
+			if v, ok := c.cache.Get(c.tokenKey()).(string); ok && v != "" {
+				return v, nil
+			}
+		} else if ctx.Err() != nil {
+			return "", fmt.Errorf("get access token: %w", ctx.Err())
+		}
+	}
 	var res struct {
 		AccessToken string `json:"access_token"`
 		ExpiresIn   int64  `json:"expires_in"`
@@ -303,8 +333,13 @@ func (c *Client) GetAccessTokenContext(ctx context.Context) (string, error) {
 			query: url.Values{"grant_type": {"client_credential"}, "appid": {c.opt.AppID}, "secret": {c.opt.AppSecret}}}
 	}
 	if err := c.do(ctx, cl); err != nil {
+		if ctx.Err() == nil {
+			c.tokenBackoff = min(max(2*c.tokenBackoff, time.Second), time.Minute)
+			c.tokenErr, c.tokenRetryAt = err, time.Now().Add(c.tokenBackoff)
+		}
 		return "", fmt.Errorf("get access token: %w", err)
 	}
+	c.tokenErr, c.tokenBackoff = nil, 0
 	if res.AccessToken == "" {
 		return "", fmt.Errorf("get access token: wechat %s: answer holds no access_token", cl.endpoint)
 	}

@@ -196,12 +196,17 @@ func TestRetries(t *testing.T) {
 	if n := len(sb.Drafts()); n != 0 {
 		t.Errorf("%d drafts after a failed draft/add", n)
 	}
-	// A cancelled context stops retrying at once.
+	// A cancelled context stops retrying at once, mid-backoff.
+	slow := newClient(t, sb, Options{Backoff: time.Second})
+	if _, err := slow.CountDrafts(ctx); err != nil {
+		t.Fatal(err)
+	}
 	sb.Inject(sandbox.Fault{Path: "/cgi-bin/draft/count", Status: 503})
-	cctx, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
+	cctx, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
 	defer cancel()
-	if _, err := c.CountDrafts(cctx); !errors.Is(err, context.DeadlineExceeded) {
-		t.Errorf("cancelled: %v", err)
+	start = time.Now()
+	if _, err := slow.CountDrafts(cctx); !errors.Is(err, context.DeadlineExceeded) || time.Since(start) > 500*time.Millisecond {
+		t.Errorf("cancelled: %v after %s", err, time.Since(start))
 	}
 }
 
@@ -467,5 +472,25 @@ func TestMemoryCacheConcurrent(t *testing.T) {
 	time.Sleep(time.Millisecond)
 	if m.Get("x") != nil || m.IsExist("x") {
 		t.Error("expired entry returned")
+	}
+}
+
+// A token endpoint that keeps failing is not asked again by every call.
+func TestTokenFailureBacksOff(t *testing.T) {
+	sb := newSandbox(t, sandbox.Options{})
+	c := newClient(t, sb, Options{})
+	sb.Inject(sandbox.Fault{Path: "/cgi-bin/stable_token", Status: 503})
+	if _, err := c.CountDrafts(context.Background()); err == nil {
+		t.Fatal("no error")
+	}
+	asked := len(sb.Calls())
+	for i := 0; i < 20; i++ {
+		_, err := c.CountDrafts(context.Background())
+		if err == nil || !strings.Contains(err.Error(), "not asking again until") {
+			t.Fatalf("call %d: %v", i, err)
+		}
+	}
+	if n := len(sb.Calls()) - asked; n != 0 {
+		t.Errorf("%d more token requests while backing off", n)
 	}
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -9,17 +10,48 @@ import (
 	"github.com/sirupsen/logrus"
 	"golang.org/x/term"
 
+	"wxpub/cluster"
 	"wxpub/config"
 	"wxpub/issue"
 	"wxpub/lint"
 	"wxpub/render"
 )
 
-// App is wxpub's wiring: the configuration and the logger every command shares.
+// App is wxpub's wiring: the configuration and the logger every command shares, and the
+// connections opened for it.
 type App struct {
 	Config *config.Config
 	Log    *logrus.Logger
 	Out    io.Writer
+
+	cluster *cluster.Cluster // nil without redis.addr
+}
+
+// openCluster connects to Redis when redis.addr is set (nil, nil otherwise). Redis being
+// down is not an error: the replica works alone until it is back.
+func (a *App) openCluster(ctx context.Context) (*cluster.Cluster, error) {
+	if a.cluster != nil || a.Config.Redis.Addr == "" {
+		return a.cluster, nil
+	}
+	r := a.Config.Redis
+	c, err := cluster.Open(ctx, cluster.Options{Addr: r.Addr, Password: r.Password, DB: r.DB, Prefix: r.Prefix, Log: a.Log})
+	if err != nil {
+		return nil, err
+	}
+	a.cluster = c
+	return c, nil
+}
+
+// notify tells the other replicas that an issue changed; without Redis they find out on
+// their refresh timer, and a failed notice only delays them that long.
+func (a *App) notify(ctx context.Context, issue int) {
+	c, err := a.openCluster(ctx)
+	if c == nil || err != nil {
+		return
+	}
+	if err := c.Notify(ctx, issue); err != nil {
+		a.Log.WithError(err).Warn("replicas not notified; they will see the change on their refresh timer")
+	}
 }
 
 func newLogger(c config.Log, w io.Writer) *logrus.Logger {
@@ -39,9 +71,13 @@ func newLogger(c config.Log, w io.Writer) *logrus.Logger {
 	return log
 }
 
-// Close releases what the app holds; nothing yet, but commands call it so that stores and
-// servers added later close in one place.
-func (a *App) Close() error { return nil }
+// Close releases what the app holds.
+func (a *App) Close() error {
+	if a.cluster != nil {
+		return a.cluster.Close()
+	}
+	return nil
+}
 
 // theme loads the configured theme.
 func (a *App) theme() (*render.Theme, error) {

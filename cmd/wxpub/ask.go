@@ -81,6 +81,7 @@ func (a *App) Import(ctx context.Context, paths []string, url string) error {
 			}
 		}
 		fmt.Fprintf(a.Out, "imported issue %d (%d items) from %s\n", is.Number, len(is.Items()), is.Path)
+		a.notify(ctx, is.Number)
 	}
 	return nil
 }

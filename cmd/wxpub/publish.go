@@ -28,10 +28,19 @@ func (a *App) openStore(ctx context.Context) (*store.Store, error) {
 	return store.Open(ctx, a.Config.Store.DSN)
 }
 
-// client returns an API client for the configured account.
+// client returns an API client for the configured account; with Redis, its token is the
+// one every replica shares.
 func (a *App) client() (*wechat.Client, error) {
 	c := a.Config.WeChat
-	return wechat.New(wechat.Options{AppID: c.AppID, AppSecret: c.AppSecret, BaseURL: c.APIBase, Timeout: c.Timeout, Log: a.Log})
+	opt := wechat.Options{AppID: c.AppID, AppSecret: c.AppSecret, BaseURL: c.APIBase, Timeout: c.Timeout, Log: a.Log}
+	cl, err := a.openCluster(context.Background())
+	if err != nil {
+		return nil, err
+	}
+	if cl != nil {
+		opt.Cache, opt.Lock = cl.TokenCache(), cl
+	}
+	return wechat.New(opt)
 }
 
 // Publish runs `wxpub publish`.
@@ -76,6 +85,9 @@ func (a *App) publish(ctx context.Context, path string, f publishFlags, in io.Re
 		Theme: t, Author: a.Config.Render.Author, Concurrency: a.Config.Publish.Concurrency, PollTimeout: a.Config.Publish.PollTimeout})
 	if res != nil {
 		a.summary(res)
+		if !res.DryRun {
+			a.notify(ctx, res.Issue)
+		}
 	}
 	return res, err
 }

@@ -55,6 +55,11 @@ func (a *App) newServer(idx *search.Index, ix *indexer) (*server, error) {
 		return nil, errors.New("wechat.token is required: it signs every callback request")
 	}
 	s := &server{app: a, idx: idx, ix: ix, refresh: make(chan struct{}, 1), registry: prometheus.NewRegistry()}
+	s.ready = func() error {
+		pctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		return ix.st.Ping(pctx)
+	}
 	s.messages = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "wxpub_callback_messages_total",
 		Help: "Callback requests by message type and outcome."}, []string{"type", "outcome"})
 	s.duration = prometheus.NewHistogram(prometheus.HistogramOpts{Name: "wxpub_callback_duration_seconds",
@@ -72,9 +77,17 @@ func (a *App) newServer(idx *search.Index, ix *indexer) (*server, error) {
 			return nil, err
 		}
 	}
+	var dedup wechat.Dedup = wechat.NewMemoryDedup(15 * time.Second)
+	cl, err := a.openCluster(context.Background())
+	if err != nil {
+		return nil, err
+	}
+	if cl != nil {
+		dedup = cl.Dedup(30 * time.Second)
+	}
 	s.callback = &wechat.CallbackHandler{
 		Token: c.WeChat.Token, Crypter: crypter, MaxClockSkew: c.Server.MaxClockSkew, ReplyBudget: c.Server.ReplyBudget,
-		Dispatch: s.dispatch, Dedup: wechat.NewMemoryDedup(15 * time.Second), Observe: s.observe, Hash: hashID,
+		Dispatch: s.dispatch, Dedup: dedup, Observe: s.observe, Hash: hashID,
 	}
 	if c.WeChat.AppID != "" && c.WeChat.AppSecret != "" {
 		if client, err := a.client(); err == nil {
@@ -84,14 +97,25 @@ func (a *App) newServer(idx *search.Index, ix *indexer) (*server, error) {
 	s.mux = http.NewServeMux()
 	s.mux.Handle(c.Server.Path, s.callback)
 	s.mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
+	// Ready once the index is built, which is before the server listens. The store's and
+	// Redis's states are reported, but do not make the replica unready: it answers from
+	// its index without them, and all replicas share them, so failing over would not help.
 	s.mux.HandleFunc("/readyz", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "ready: %d items\n", idx.Size())
 		if s.ready != nil {
 			if err := s.ready(); err != nil {
-				http.Error(w, "not ready: "+err.Error(), http.StatusServiceUnavailable)
-				return
+				fmt.Fprintf(w, "store: unreachable (answering from the index)\n")
+			} else {
+				fmt.Fprintf(w, "store: ok\n")
 			}
 		}
-		fmt.Fprintf(w, "ready: %d items\n", idx.Size())
+		if cl := a.cluster; cl != nil {
+			state := "ok"
+			if !cl.Up() {
+				state = "unreachable (working in-process)"
+			}
+			fmt.Fprintf(w, "redis: %s\n", state)
+		}
 	})
 	s.mux.Handle("/metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))
 	return s, nil
@@ -197,10 +221,21 @@ func (s *server) sendLate(client *wechat.Client, m *wechat.Message, r *wechat.Re
 	entry.Info("late reply sent as a customer-service message")
 }
 
-// run keeps the index fresh until ctx ends: on a timer, and when WeChat reports a publish.
+// run keeps the index fresh until ctx ends: on a timer, when WeChat reports a publish, and
+// when another process announces a change through Redis.
 func (s *server) run(ctx context.Context) {
+	if s.app.cluster != nil {
+		go s.app.cluster.Subscribe(ctx, func() {
+			select {
+			case s.refresh <- struct{}{}:
+			default:
+			}
+		})
+	}
 	t := time.NewTicker(s.app.Config.Server.RefreshInterval)
 	defer t.Stop()
+	var failing time.Time // when refreshes began to fail; zero while they work
+	var logged time.Time
 	for {
 		select {
 		case <-ctx.Done():
@@ -211,9 +246,22 @@ func (s *server) run(ctx context.Context) {
 		n, err := s.ix.refresh(ctx)
 		switch {
 		case err != nil && ctx.Err() == nil:
-			s.app.Log.WithError(err).Warn("refresh the search index")
-		case n > 0:
-			s.app.Log.WithFields(logrus.Fields{"issues": n, "items": s.idx.Size()}).Info("search index updated")
+			// A store outage is logged when it starts and once a minute, not per refresh.
+			if failing.IsZero() {
+				failing = time.Now()
+			}
+			if time.Since(logged) >= time.Minute {
+				logged = time.Now()
+				s.app.Log.WithError(err).WithField("for", time.Since(failing).Round(time.Second).String()).Warn("store unreachable: answering from the index as last loaded")
+			}
+		case err == nil:
+			if !failing.IsZero() {
+				s.app.Log.WithField("after", time.Since(failing).Round(time.Second).String()).Info("store reachable again")
+				failing, logged = time.Time{}, time.Time{}
+			}
+			if n > 0 {
+				s.app.Log.WithFields(logrus.Fields{"issues": n, "items": s.idx.Size()}).Info("search index updated")
+			}
 		}
 	}
 }
@@ -238,12 +286,6 @@ func (a *App) Serve(ctx context.Context, started func(addr string)) error {
 	defer idx.Close()
 	s, err := a.newServer(idx, ix)
 	if err != nil {
-		return err
-	}
-	s.ready = func() error {
-		pctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		defer cancel()
-		_, err := st.Stamps(pctx)
 		return err
 	}
 	ln, err := net.Listen("tcp", a.Config.Server.Addr)

@@ -1,0 +1,244 @@
+package cluster
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/sirupsen/logrus"
+	"github.com/sirupsen/logrus/hooks/test"
+
+	"wxpub/internal/tcpproxy"
+	"wxpub/wechat"
+	"wxpub/wechat/sandbox"
+)
+
+// redisAddr is the Redis server the tests use: the one running on this machine (and in
+// CI) unless WXPUB_TEST_REDIS names another.
+func redisAddr() string {
+	if a := os.Getenv("WXPUB_TEST_REDIS"); a != "" {
+		return a
+	}
+	return "127.0.0.1:6379"
+}
+
+// prefix is a key prefix of the test's own; its keys are deleted when the test ends.
+func prefix(t *testing.T) string {
+	t.Helper()
+	p := fmt.Sprintf("wxpubtest:%d:%d:", os.Getpid(), rand.Int64())
+	t.Cleanup(func() {
+		rdb := redis.NewClient(&redis.Options{Addr: redisAddr()})
+		defer rdb.Close()
+		ctx := context.Background()
+		iter := rdb.Scan(ctx, 0, p+"*", 1000).Iterator()
+		for iter.Next(ctx) {
+			rdb.Del(ctx, iter.Val())
+		}
+	})
+	return p
+}
+
+func open(t *testing.T, addr, prefix string, log logrus.FieldLogger) *Cluster {
+	t.Helper()
+	c, err := Open(context.Background(), Options{Addr: addr, Prefix: prefix, Log: log, OutageInterval: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	if addr == redisAddr() && !c.Up() {
+		t.Fatalf("Redis at %s is not answering", addr)
+	}
+	return c
+}
+
+func TestOneTokenFetchAcrossReplicas(t *testing.T) {
+	sb, err := sandbox.Start("", sandbox.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sb.Close()
+	p := prefix(t)
+	var clients []*wechat.Client
+	for i := 0; i < 2; i++ {
+		c := open(t, redisAddr(), p, nil)
+		cl, err := wechat.New(wechat.Options{AppID: sandbox.DemoAppID, AppSecret: sandbox.DemoAppSecret, BaseURL: sb.URL(),
+			Cache: c.TokenCache(), Lock: c, ClassicToken: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		clients = append(clients, cl)
+	}
+	var wg sync.WaitGroup
+	for i := 0; i < 200; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			if _, err := clients[i%2].CountDrafts(context.Background()); err != nil {
+				t.Error(err)
+			}
+		}(i)
+	}
+	wg.Wait()
+	// With /cgi-bin/token, a second fetch would have invalidated the first replica's token.
+	if n := sb.TokenFetches(); n != 1 {
+		t.Errorf("%d token fetches for 200 calls on two replicas, want 1", n)
+	}
+}
+
+func TestLockWaits(t *testing.T) {
+	c := open(t, redisAddr(), prefix(t), nil)
+	ctx := context.Background()
+	release, err := c.Lock(ctx, "x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan time.Time)
+	go func() {
+		r, err := c.Lock(ctx, "x")
+		if err != nil {
+			t.Error(err)
+		}
+		got <- time.Now()
+		r()
+	}()
+	time.Sleep(100 * time.Millisecond)
+	released := time.Now()
+	release()
+	if at := <-got; at.Before(released) {
+		t.Error("the lock was taken while held")
+	}
+	cctx, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+	defer cancel()
+	r, _ := c.Lock(ctx, "y")
+	if _, err := c.Lock(cctx, "y"); err == nil {
+		t.Error("a held lock was taken before the context ended")
+	}
+	r()
+}
+
+func TestDedupAcrossReplicas(t *testing.T) {
+	p := prefix(t)
+	a := open(t, redisAddr(), p, nil).Dedup(time.Minute)
+	b := open(t, redisAddr(), p, nil).Dedup(time.Minute)
+	ctx := context.Background()
+	if ok, _ := a.Claim(ctx, "o1|42"); !ok {
+		t.Fatal("first claim refused")
+	}
+	if ok, _ := b.Claim(ctx, "o1|42"); ok {
+		t.Fatal("the other replica claimed it too")
+	}
+	done := make(chan wechat.Kept)
+	go func() {
+		k, err := b.Wait(ctx, "o1|42")
+		if err != nil {
+			t.Error(err)
+		}
+		done <- k
+	}()
+	time.Sleep(30 * time.Millisecond)
+	a.Complete(ctx, "o1|42", wechat.Kept{Reply: &wechat.Reply{Articles: []wechat.NewsArticle{{Title: "T", URL: "u"}}}, CreateTime: 7})
+	k := <-done
+	if k.CreateTime != 7 || k.Reply.Articles[0].Title != "T" {
+		t.Errorf("kept = %+v", k)
+	}
+}
+
+func TestOutageAndRecovery(t *testing.T) {
+	proxy, err := tcpproxy.Start(redisAddr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer proxy.Close()
+	log, hook := test.NewNullLogger()
+	p := prefix(t)
+	c := open(t, proxy.Addr(), p, log)
+	ctx := context.Background()
+	tokens := c.TokenCache()
+	tokens.Set("tok", "good-token", time.Minute)
+	d := c.Dedup(time.Minute)
+	var changes atomic.Int32
+	sctx, stop := context.WithCancel(ctx)
+	defer stop()
+	go c.Subscribe(sctx, func() { changes.Add(1) })
+	waitFor(t, func() bool { return changes.Load() == 1 }, "the first subscription")
+
+	proxy.Cut()
+	// Replies go on: claims are kept in-process, the last good token is still given out.
+	for i := 0; i < 50; i++ {
+		key := fmt.Sprintf("o1|%d", i)
+		if ok, err := d.Claim(ctx, key); !ok || err != nil {
+			t.Fatalf("claim during the outage: %v %v", ok, err)
+		}
+		d.Complete(ctx, key, wechat.Kept{Reply: &wechat.Reply{Text: "r"}, CreateTime: 1})
+		if ok, _ := d.Claim(ctx, key); ok {
+			t.Fatal("a retry during the outage was not recognised")
+		}
+		if k, err := d.Wait(ctx, key); err != nil || k.Reply.Text != "r" {
+			t.Fatalf("kept during the outage: %+v %v", k, err)
+		}
+	}
+	if v := tokens.Get("tok"); v != "good-token" {
+		t.Errorf("token during the outage: %v", v)
+	}
+	if c.Up() {
+		t.Error("the outage went unnoticed")
+	}
+	warnings := 0
+	for _, e := range hook.AllEntries() {
+		if e.Level == logrus.WarnLevel {
+			warnings++
+		}
+	}
+	if warnings != 1 {
+		t.Errorf("%d warnings for one outage, want 1 per interval", warnings)
+	}
+
+	if err := proxy.Restore(); err != nil {
+		t.Fatal(err)
+	}
+	// Sharing resumes without a restart: the subscription comes back (and catches up),
+	// claims go to Redis again.
+	waitFor(t, func() bool { return changes.Load() >= 2 }, "the subscription to come back")
+	waitFor(t, func() bool {
+		ok, _ := d.Claim(ctx, "after")
+		return ok && c.Up()
+	}, "Redis to be used again")
+	other := open(t, redisAddr(), p, nil).Dedup(time.Minute)
+	if ok, _ := other.Claim(ctx, "after"); ok {
+		t.Error("a claim made after the outage is not shared")
+	}
+	if err := c.Notify(ctx, 135); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, func() bool { return changes.Load() >= 3 }, "a notice after the outage")
+	if !hasInfo(hook, "sharing resumes") {
+		t.Error("the recovery was not logged")
+	}
+}
+
+func hasInfo(h *test.Hook, part string) bool {
+	for _, e := range h.AllEntries() {
+		if e.Level == logrus.InfoLevel && strings.Contains(e.Message, part) {
+			return true
+		}
+	}
+	return false
+}
+
+func waitFor(t *testing.T, cond func() bool, what string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

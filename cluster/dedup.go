@@ -1,0 +1,91 @@
+package cluster
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"wxpub/wechat"
+)
+
+// Dedup keeps replies for WeChat's retries in Redis (a wechat.Dedup), so that a retry
+// landing on another replica gets the first reply. Every reply is also kept in-process:
+// while Redis is unreachable, a replica goes on deduplicating the retries that reach it.
+type Dedup struct {
+	c     *Cluster
+	ttl   time.Duration
+	local *wechat.MemoryDedup
+}
+
+// pending marks a message claimed but not yet answered.
+const pending = "?"
+
+// Dedup returns the shared reply keeper; replies live ttl.
+func (c *Cluster) Dedup(ttl time.Duration) *Dedup {
+	return &Dedup{c: c, ttl: ttl, local: wechat.NewMemoryDedup(ttl)}
+}
+
+func (d *Dedup) key(k string) string { return d.c.prefix + "reply:" + k }
+
+// Claim implements wechat.Dedup.
+func (d *Dedup) Claim(ctx context.Context, key string) (bool, error) {
+	if d.c.skip() {
+		return d.local.Claim(ctx, key)
+	}
+	cctx, cancel := d.c.ctx(ctx)
+	defer cancel()
+	ok, err := d.c.rdb.SetNX(cctx, d.key(key), pending, d.ttl).Result()
+	if d.c.result(err) != nil {
+		return d.local.Claim(ctx, key)
+	}
+	if ok {
+		// Claimed in the cluster; claim it here too, so the local copy stays consistent.
+		d.local.Claim(ctx, key)
+	}
+	return ok, nil
+}
+
+// Complete implements wechat.Dedup.
+func (d *Dedup) Complete(ctx context.Context, key string, k wechat.Kept) error {
+	d.local.Complete(ctx, key, k)
+	if d.c.skip() {
+		return nil
+	}
+	data, err := json.Marshal(k)
+	if err != nil {
+		return err
+	}
+	cctx, cancel := d.c.ctx(context.Background())
+	defer cancel()
+	d.c.result(d.c.rdb.Set(cctx, d.key(key), data, d.ttl).Err())
+	return nil
+}
+
+// Wait implements wechat.Dedup: it polls Redis until the first delivery's reply is kept.
+func (d *Dedup) Wait(ctx context.Context, key string) (wechat.Kept, error) {
+	for {
+		if d.c.skip() {
+			return d.local.Wait(ctx, key)
+		}
+		cctx, cancel := d.c.ctx(ctx)
+		v, err := d.c.rdb.Get(cctx, d.key(key)).Result()
+		cancel()
+		switch d.c.result(err); {
+		case err == nil && v != pending:
+			var k wechat.Kept
+			if err := json.Unmarshal([]byte(v), &k); err != nil {
+				return wechat.Kept{}, err
+			}
+			return k, nil
+		case err != nil:
+			// Unreachable, or never claimed in Redis (it was down then): what this
+			// replica kept is all there is.
+			return d.local.Wait(ctx, key)
+		}
+		select {
+		case <-time.After(10 * time.Millisecond):
+		case <-ctx.Done():
+			return wechat.Kept{}, wechat.ErrPending
+		}
+	}
+}
