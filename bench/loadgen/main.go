@@ -18,6 +18,7 @@ import (
 	"os"
 	"runtime/debug"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -30,7 +31,7 @@ var queries = []string{"个人信息", "contact tracing", "数据安全", "EDPB"
 	"135", "apps", "网络安全", "privacy", "云计算", "data protection", "公安部", "帮助", "cybersecurity", "跨境", "GDPR", "latest"}
 
 func main() {
-	target := flag.String("url", "http://127.0.0.1:8080/wechat", "the callback URL (loopback only)")
+	target := flag.String("url", "http://127.0.0.1:8080/wechat", "the callback URL (loopback only); several, comma-separated, share the connections in turn")
 	token := flag.String("token", "", "the callback token")
 	mode := flag.String("mode", "plain", "plain or safe")
 	appID := flag.String("appid", "", "AppID (safe mode)")
@@ -44,12 +45,15 @@ func main() {
 	// The generator's own collections would show as the server's latency: collect less.
 	debug.SetGCPercent(800)
 
-	u, err := url.Parse(*target)
-	if err != nil || !loopback(u.Hostname()) {
-		fmt.Fprintln(os.Stderr, "loadgen: -url must be a loopback address")
-		os.Exit(2)
+	targets := strings.Split(*target, ",")
+	for _, t := range targets {
+		u, err := url.Parse(t)
+		if err != nil || !loopback(u.Hostname()) {
+			fmt.Fprintln(os.Stderr, "loadgen: -url must be loopback addresses")
+			os.Exit(2)
+		}
 	}
-	f := follower.New(*target, *token, follower.Plain)
+	f := follower.New(targets[0], *token, follower.Plain)
 	if *mode == "safe" {
 		f.Mode, f.AppID, f.AESKey = follower.Safe, *appID, *aesKey
 	}
@@ -68,6 +72,9 @@ func main() {
 		reqs[i] = prepared{u, body}
 	}
 	tr := &http.Transport{MaxIdleConns: *conns, MaxIdleConnsPerHost: *conns, MaxConnsPerHost: *conns, DisableCompression: true}
+	if len(targets) > 1 {
+		tr.MaxConnsPerHost = (*conns + len(targets) - 1) / len(targets)
+	}
 	client := &http.Client{Transport: tr, Timeout: 10 * time.Second}
 
 	var next atomic.Int64
@@ -89,8 +96,13 @@ func main() {
 					break
 				}
 				p := reqs[int(n)%len(reqs)]
+				u := p.url
+				if len(targets) > 1 {
+					// Each connection keeps to one replica, as a load balancer's would.
+					u = targets[c%len(targets)] + u[len(targets[0]):]
+				}
 				t0 := time.Now()
-				resp, err := client.Post(p.url, "text/xml", bytes.NewReader(p.body))
+				resp, err := client.Post(u, "text/xml", bytes.NewReader(p.body))
 				if err != nil {
 					failures.Add(1)
 					continue
