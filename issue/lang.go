@@ -43,7 +43,8 @@ func Detect(s string) Lang {
 			if 'a' <= r|0x20 && r|0x20 <= 'z' {
 				latin++
 			}
-		case r >= 0x2E80 && unicode.Is(unicode.Han, r):
+		case r >= 0x4E00 && r <= 0x9FFF, r >= 0x2E80 && r < 0x4E00 && unicode.Is(unicode.Han, r), r > 0x9FFF && unicode.Is(unicode.Han, r):
+			// The common ideographs by range; the rest of Han by table.
 			han++
 		}
 	}

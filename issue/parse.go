@@ -86,6 +86,9 @@ func checkText(name string, src []byte) error {
 	if len(bytes.TrimSpace(src)) == 0 {
 		return &Error{File: name, Msg: "the file is empty"}
 	}
+	if utf8.Valid(src) && bytes.IndexByte(src, 0) < 0 {
+		return nil
+	}
 	line := 1
 	for i := 0; i < len(src); {
 		r, n := utf8.DecodeRune(src[i:])
@@ -117,6 +120,8 @@ type parser struct {
 	lineStarts []int
 	blocks     []block
 	heads      []groupHead
+	// texts holds the plain text of each top-level block, computed once in collect.
+	texts map[ast.Node]string
 }
 
 // block is one top-level node of the document with what the structure pass needs of it.
@@ -172,6 +177,7 @@ func firstOffset(n ast.Node) int {
 }
 
 func (p *parser) collect(doc ast.Node) {
+	p.texts = make(map[ast.Node]string, doc.ChildCount())
 	for n := doc.FirstChild(); n != nil; n = n.NextSibling() {
 		b := block{node: n, line: p.line(n)}
 		switch n.Kind() {
@@ -185,6 +191,7 @@ func (p *parser) collect(doc ast.Node) {
 		default:
 			b.text = blockText([]ast.Node{n}, p.src)
 			b.lang = Detect(b.text)
+			p.texts[n] = b.text
 		}
 		p.blocks = append(p.blocks, b)
 	}
@@ -635,7 +642,7 @@ func (p *parser) finish() {
 				if part == nil {
 					continue
 				}
-				body := blockText(part.Blocks, p.src)
+				body := p.partText(part.Blocks)
 				if part.Lang == LangEn {
 					it.Body.En = body
 				} else {
@@ -656,6 +663,21 @@ func (p *parser) finish() {
 		p.is.Warnings = []Warning{}
 	}
 	sort.SliceStable(p.is.Warnings, func(i, j int) bool { return p.is.Warnings[i].Line < p.is.Warnings[j].Line })
+}
+
+// partText joins the plain text of a part's blocks, as collect computed it.
+func (p *parser) partText(blocks []ast.Node) string {
+	var lines []string
+	for _, b := range blocks {
+		t, ok := p.texts[b]
+		if !ok {
+			t = blockText([]ast.Node{b}, p.src)
+		}
+		if t != "" {
+			lines = append(lines, t)
+		}
+	}
+	return strings.Join(lines, "\n")
 }
 
 func (p *parser) itemLinks(it *Item, part *Part) {
