@@ -10,10 +10,11 @@ package issue
 
 import (
 	"bytes"
-	"encoding/json"
 	"strings"
 
 	"github.com/yuin/goldmark/ast"
+
+	"wxpub/internal/rawjson"
 )
 
 // Text is a piece of text in both languages; a missing language is "".
@@ -178,16 +179,7 @@ func (is *Issue) Images() []Image {
 
 // JSON encodes the issue in the shape `wxpub inspect` prints, which other tools rely on;
 // text is not HTML-escaped.
-func (is *Issue) JSON() ([]byte, error) {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(is); err != nil {
-		return nil, err
-	}
-	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
-}
+func (is *Issue) JSON() ([]byte, error) { return rawjson.MarshalIndent(is, "  ") }
 
 // LineOf returns the source line of a node of this issue's tree (1-based), or 0 when the
 // node carries no position.

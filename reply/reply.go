@@ -3,14 +3,13 @@
 package reply
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
 	"unicode/utf8"
 
+	"wxpub/internal/rawjson"
 	"wxpub/issue"
 	"wxpub/search"
 )
@@ -77,7 +76,7 @@ const (
 func (r Reply) MarshalJSON() ([]byte, error) {
 	switch r.Type {
 	case News:
-		return marshal(struct {
+		return rawjson.Marshal(struct {
 			Type     string    `json:"type"`
 			Articles []Article `json:"articles"`
 		}{r.Type, r.Articles})
@@ -86,7 +85,7 @@ func (r Reply) MarshalJSON() ([]byte, error) {
 		if ids == nil {
 			ids = []string{}
 		}
-		return marshal(struct {
+		return rawjson.Marshal(struct {
 			Type    string   `json:"type"`
 			Content string   `json:"content"`
 			ItemIDs []string `json:"item_ids"`
@@ -97,18 +96,7 @@ func (r Reply) MarshalJSON() ([]byte, error) {
 
 // JSON encodes the reply as `wxpub ask --json` prints it: the MarshalJSON shape, with
 // < > & left as they are so a text reply's links stay readable.
-func (r Reply) JSON() ([]byte, error) { return marshal(r) }
-
-// marshal encodes without escaping < > &: a text reply's links stay readable.
-func marshal(v any) ([]byte, error) {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
-}
+func (r Reply) JSON() ([]byte, error) { return rawjson.Marshal(r) }
 
 // Limits of a reply (platform doc §3).
 const (

@@ -3,10 +3,7 @@
 // any call.
 package wechat
 
-import (
-	"bytes"
-	"encoding/json"
-)
+import "wxpub/internal/rawjson"
 
 // Article is one article of a draft as draft/add and draft/update take it.
 type Article struct {
@@ -40,12 +37,4 @@ const (
 
 // Marshal encodes v as WeChat wants it: without Go's HTML escaping of < > & (which WeChat
 // has rejected and mangled), and without the trailing newline json.Encoder adds.
-func Marshal(v any) ([]byte, error) {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
-}
+func Marshal(v any) ([]byte, error) { return rawjson.Marshal(v) }

@@ -259,17 +259,23 @@ type NewsArticle struct {
 	Title, Description, PicURL, URL string
 }
 
+// replyHead writes the fields every reply starts with.
+func replyHead(b *bytes.Buffer, to, from string, createTime int64, msgType string) {
+	b.WriteString("<xml><ToUserName>")
+	cdata(b, to)
+	b.WriteString("</ToUserName><FromUserName>")
+	cdata(b, from)
+	b.WriteString("</FromUserName><CreateTime>")
+	b.WriteString(strconv.FormatInt(createTime, 10))
+	b.WriteString("</CreateTime><MsgType><![CDATA[" + msgType + "]]></MsgType>")
+}
+
 // TextReply writes a text reply's XML.
 func TextReply(to, from string, createTime int64, content string) []byte {
 	var b bytes.Buffer
 	b.Grow(200 + len(content))
-	b.WriteString("<xml><ToUserName>")
-	cdata(&b, to)
-	b.WriteString("</ToUserName><FromUserName>")
-	cdata(&b, from)
-	b.WriteString("</FromUserName><CreateTime>")
-	b.WriteString(strconv.FormatInt(createTime, 10))
-	b.WriteString("</CreateTime><MsgType><![CDATA[text]]></MsgType><Content>")
+	replyHead(&b, to, from, createTime, "text")
+	b.WriteString("<Content>")
 	cdata(&b, content)
 	b.WriteString("</Content></xml>")
 	return b.Bytes()
@@ -279,13 +285,8 @@ func TextReply(to, from string, createTime int64, content string) []byte {
 func NewsReply(to, from string, createTime int64, articles []NewsArticle) []byte {
 	var b bytes.Buffer
 	b.Grow(300 + 300*len(articles))
-	b.WriteString("<xml><ToUserName>")
-	cdata(&b, to)
-	b.WriteString("</ToUserName><FromUserName>")
-	cdata(&b, from)
-	b.WriteString("</FromUserName><CreateTime>")
-	b.WriteString(strconv.FormatInt(createTime, 10))
-	b.WriteString("</CreateTime><MsgType><![CDATA[news]]></MsgType><ArticleCount>")
+	replyHead(&b, to, from, createTime, "news")
+	b.WriteString("<ArticleCount>")
 	b.WriteString(strconv.Itoa(len(articles)))
 	b.WriteString("</ArticleCount><Articles>")
 	for _, a := range articles {

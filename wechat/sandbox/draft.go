@@ -217,32 +217,46 @@ func (p page) check() *apiError {
 	return nil
 }
 
+// decodePage reads and checks a listing request.
+func decodePage(body []byte) (page, *apiError) {
+	var p page
+	if ae := decode(body, &p); ae != nil {
+		return p, ae
+	}
+	return p, p.check()
+}
+
+// newestPage returns the page p of items, newest first; s.mu is held.
+func newestPage[T any](m map[string]T, at func(T) time.Time, id func(T) string, p page) (total int, out []T) {
+	all := make([]T, 0, len(m))
+	for _, v := range m {
+		all = append(all, v)
+	}
+	sortNewest(all, at, id)
+	if p.Offset < len(all) {
+		out = all[p.Offset:min(len(all), p.Offset+p.Count)]
+	}
+	return len(all), out
+}
+
 // handleDraftBatchGet is draft/batchget {"offset","count","no_content"}, newest first.
 func (s *Sandbox) handleDraftBatchGet(r *http.Request, body []byte) (map[string]any, *apiError) {
-	var req page
-	if ae := decode(body, &req); ae != nil {
-		return nil, ae
-	}
-	if ae := req.check(); ae != nil {
+	req, ae := decodePage(body)
+	if ae != nil {
 		return nil, ae
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	all := make([]*Draft, 0, len(s.drafts))
-	for _, d := range s.drafts {
-		all = append(all, d)
-	}
-	sortNewest(all, func(d *Draft) time.Time { return d.Updated }, func(d *Draft) string { return d.MediaID })
+	total, drafts := newestPage(s.drafts, func(d *Draft) time.Time { return d.Updated }, func(d *Draft) string { return d.MediaID }, req)
 	items := []map[string]any{}
-	for i := req.Offset; i < len(all) && len(items) < req.Count; i++ {
-		d := all[i]
+	for _, d := range drafts {
 		items = append(items, map[string]any{
 			"media_id":    d.MediaID,
 			"content":     map[string]any{"news_item": s.draftItems(d, req.NoContent == 0)},
 			"update_time": d.Updated.Unix(),
 		})
 	}
-	return map[string]any{"total_count": len(all), "item_count": len(items), "item": items}, nil
+	return map[string]any{"total_count": total, "item_count": len(items), "item": items}, nil
 }
 
 // handleDraftDelete is draft/delete {"media_id"}.

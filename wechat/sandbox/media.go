@@ -148,20 +148,16 @@ func (s *Sandbox) handleBatchGetMaterial(r *http.Request, body []byte) (map[stri
 	if req.Type != "image" {
 		return nil, fail(CodeInvalidMediaType, "invalid media type %q", req.Type)
 	}
-	if ae := (page{Offset: req.Offset, Count: req.Count}).check(); ae != nil {
+	p := page{Offset: req.Offset, Count: req.Count}
+	if ae := p.check(); ae != nil {
 		return nil, ae
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	all := make([]*Image, 0, len(s.materials))
-	for _, im := range s.materials {
-		all = append(all, im)
-	}
-	sortNewest(all, func(im *Image) time.Time { return im.Updated }, func(im *Image) string { return im.MediaID })
+	total, images := newestPage(s.materials, func(im *Image) time.Time { return im.Updated }, func(im *Image) string { return im.MediaID }, p)
 	items := []map[string]any{}
-	for i := req.Offset; i < len(all) && len(items) < req.Count; i++ {
-		im := all[i]
+	for _, im := range images {
 		items = append(items, map[string]any{"media_id": im.MediaID, "name": im.Name, "update_time": im.Updated.Unix(), "url": im.URL})
 	}
-	return map[string]any{"total_count": len(all), "item_count": len(items), "item": items}, nil
+	return map[string]any{"total_count": total, "item_count": len(items), "item": items}, nil
 }

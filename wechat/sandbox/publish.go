@@ -179,23 +179,15 @@ func (s *Sandbox) handlePublishGet(r *http.Request, body []byte) (map[string]any
 
 // handlePublishBatchGet is freepublish/batchget: published articles, newest first.
 func (s *Sandbox) handlePublishBatchGet(r *http.Request, body []byte) (map[string]any, *apiError) {
-	var req page
-	if ae := decode(body, &req); ae != nil {
-		return nil, ae
-	}
-	if ae := req.check(); ae != nil {
+	req, ae := decodePage(body)
+	if ae != nil {
 		return nil, ae
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	all := make([]*PublishJob, 0, len(s.articles))
-	for _, j := range s.articles {
-		all = append(all, j)
-	}
-	sortNewest(all, func(j *PublishJob) time.Time { return j.Done }, func(j *PublishJob) string { return j.ArticleID })
+	total, jobs := newestPage(s.articles, func(j *PublishJob) time.Time { return j.Done }, func(j *PublishJob) string { return j.ArticleID }, req)
 	items := []map[string]any{}
-	for i := req.Offset; i < len(all) && len(items) < req.Count; i++ {
-		j := all[i]
+	for _, j := range jobs {
 		news := append([]Article(nil), j.Articles...)
 		if req.NoContent == 1 {
 			for k := range news {
@@ -204,7 +196,7 @@ func (s *Sandbox) handlePublishBatchGet(r *http.Request, body []byte) (map[strin
 		}
 		items = append(items, map[string]any{"article_id": j.ArticleID, "content": map[string]any{"news_item": news}, "update_time": j.Done.Unix()})
 	}
-	return map[string]any{"total_count": len(all), "item_count": len(items), "item": items}, nil
+	return map[string]any{"total_count": total, "item_count": len(items), "item": items}, nil
 }
 
 // Published returns the publish jobs, in order of submission.
