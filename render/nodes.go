@@ -21,7 +21,6 @@ import (
 type nodeRenderer struct {
 	theme    *Theme
 	imageURL func(string) string
-	lang     issue.Lang
 	refs     []string
 	refIndex map[string]int
 }
