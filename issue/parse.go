@@ -49,16 +49,21 @@ func ParseFile(path string) (*Issue, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read issue: %w", err)
 	}
-	return Parse(path, src)
+	return parse(path, src)
 }
 
 // Parse parses the Markdown source of one issue; name is used in errors and warnings.
+// src is copied: the issue keeps its own.
 func Parse(name string, src []byte) (*Issue, error) {
+	return parse(name, bytes.Clone(src))
+}
+
+// parse parses src, which it owns: the front matter is blanked out in it.
+func parse(name string, src []byte) (*Issue, error) {
 	if err := checkText(name, src); err != nil {
 		return nil, err
 	}
 	p := &parser{is: &Issue{Path: name, Lines: map[string]int{}}, name: name}
-	src = bytes.Clone(src)
 	p.lineStarts = lineStarts(src)
 	fm, err := p.frontMatter(src)
 	if err != nil {
