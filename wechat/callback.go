@@ -307,7 +307,10 @@ func NewsReply(to, from string, createTime int64, articles []NewsArticle) []byte
 // cdata writes s as CDATA, splitting any "]]>" inside it so the XML stays well formed.
 func cdata(b *bytes.Buffer, s string) {
 	b.WriteString("<![CDATA[")
-	b.WriteString(strings.ReplaceAll(s, "]]>", "]]]]><![CDATA[>"))
+	if strings.Contains(s, "]]>") {
+		s = strings.ReplaceAll(s, "]]>", "]]]]><![CDATA[>")
+	}
+	b.WriteString(s)
 	b.WriteString("]]>")
 }
 
@@ -323,11 +326,13 @@ func (c *Crypter) EncryptedReply(token string, reply []byte, timestamp, nonce st
 // EncryptedEnvelope is <xml><Encrypt/><MsgSignature/><TimeStamp/><Nonce/></xml>.
 func EncryptedEnvelope(enc, msgSignature, timestamp, nonce string) []byte {
 	var b bytes.Buffer
-	b.WriteString("<xml><Encrypt>")
-	cdata(&b, enc)
-	b.WriteString("</Encrypt><MsgSignature>")
-	cdata(&b, msgSignature)
-	b.WriteString("</MsgSignature><TimeStamp>")
+	b.Grow(len(enc) + len(msgSignature) + len(timestamp) + len(nonce) + 140)
+	// Base64 and hex hold no "]]>": the values go into CDATA as they are.
+	b.WriteString("<xml><Encrypt><![CDATA[")
+	b.WriteString(enc)
+	b.WriteString("]]></Encrypt><MsgSignature><![CDATA[")
+	b.WriteString(msgSignature)
+	b.WriteString("]]></MsgSignature><TimeStamp>")
 	b.WriteString(timestamp)
 	b.WriteString("</TimeStamp><Nonce>")
 	cdata(&b, nonce)
