@@ -132,6 +132,17 @@ func (s *Sandbox) handleDraftAdd(r *http.Request, body []byte) (map[string]any, 
 	return map[string]any{"media_id": d.MediaID}, nil
 }
 
+// draftOf reads a {"media_id"} request and finds its draft.
+func (s *Sandbox) draftOf(body []byte) (*Draft, *apiError) {
+	var req struct {
+		MediaID string `json:"media_id"`
+	}
+	if ae := decode(body, &req); ae != nil {
+		return nil, ae
+	}
+	return s.draft(req.MediaID)
+}
+
 func (s *Sandbox) draft(id string) (*Draft, *apiError) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -189,13 +200,7 @@ func (s *Sandbox) draftItems(d *Draft, withContent bool) []Article {
 
 // handleDraftGet is draft/get {"media_id"} → {"news_item":[A + url]}.
 func (s *Sandbox) handleDraftGet(r *http.Request, body []byte) (map[string]any, *apiError) {
-	var req struct {
-		MediaID string `json:"media_id"`
-	}
-	if ae := decode(body, &req); ae != nil {
-		return nil, ae
-	}
-	d, ae := s.draft(req.MediaID)
+	d, ae := s.draftOf(body)
 	if ae != nil {
 		return nil, ae
 	}
@@ -261,17 +266,12 @@ func (s *Sandbox) handleDraftBatchGet(r *http.Request, body []byte) (map[string]
 
 // handleDraftDelete is draft/delete {"media_id"}.
 func (s *Sandbox) handleDraftDelete(r *http.Request, body []byte) (map[string]any, *apiError) {
-	var req struct {
-		MediaID string `json:"media_id"`
-	}
-	if ae := decode(body, &req); ae != nil {
-		return nil, ae
-	}
-	if _, ae := s.draft(req.MediaID); ae != nil {
+	d, ae := s.draftOf(body)
+	if ae != nil {
 		return nil, ae
 	}
 	s.mu.Lock()
-	delete(s.drafts, req.MediaID)
+	delete(s.drafts, d.MediaID)
 	s.mu.Unlock()
 	return nil, nil
 }

@@ -26,13 +26,7 @@ func sortNewest[T any](xs []T, at func(T) time.Time, id func(T) string) {
 // handlePublishSubmit is freepublish/submit {"media_id"} → {"publish_id","msg_data_id"}: it
 // only accepts the job, which finishes PublishDelay later.
 func (s *Sandbox) handlePublishSubmit(r *http.Request, body []byte) (map[string]any, *apiError) {
-	var req struct {
-		MediaID string `json:"media_id"`
-	}
-	if ae := decode(body, &req); ae != nil {
-		return nil, ae
-	}
-	d, ae := s.draft(req.MediaID)
+	d, ae := s.draftOf(body)
 	if ae != nil {
 		return nil, ae
 	}
