@@ -306,14 +306,15 @@ func TestRetryDuringTheFirstAnswer(t *testing.T) {
 
 func TestSlowAnswerIsSuccessThenSentLate(t *testing.T) {
 	r := newRig(t, nil)
-	r.delay = 500 * time.Millisecond // the budget is 300 ms
+	r.delay = 1500 * time.Millisecond // the budget is 300 ms
 	f := r.follower(follower.Plain)
 	start := time.Now()
 	resp, err := f.Text(context.Background(), "slow")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !resp.Success || time.Since(start) > 450*time.Millisecond || r.lastOutcome() != "late" {
+	// Answered at the budget, well before the answer is ready.
+	if !resp.Success || time.Since(start) > time.Second || r.lastOutcome() != "late" {
 		t.Errorf("slow answer: %+v after %s (%s)", resp, time.Since(start), r.lastOutcome())
 	}
 	select {
@@ -321,7 +322,7 @@ func TestSlowAnswerIsSuccessThenSentLate(t *testing.T) {
 		if rep.Text != "you said slow" {
 			t.Errorf("late reply %+v", rep)
 		}
-	case <-time.After(2 * time.Second):
+	case <-time.After(5 * time.Second):
 		t.Error("the late reply was not handed on")
 	}
 	if err := r.h.Shutdown(context.Background()); err != nil {
