@@ -3,47 +3,20 @@ package cluster
 import (
 	"context"
 	"fmt"
-	"math/rand/v2"
-	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
 	"github.com/sirupsen/logrus"
 	"github.com/sirupsen/logrus/hooks/test"
 
 	"wxpub/internal/tcpproxy"
+	"wxpub/internal/testenv"
 	"wxpub/wechat"
 	"wxpub/wechat/sandbox"
 )
-
-// redisAddr is the Redis server the tests use: the one running on this machine (and in
-// CI) unless WXPUB_TEST_REDIS names another.
-func redisAddr() string {
-	if a := os.Getenv("WXPUB_TEST_REDIS"); a != "" {
-		return a
-	}
-	return "127.0.0.1:6379"
-}
-
-// prefix is a key prefix of the test's own; its keys are deleted when the test ends.
-func prefix(t *testing.T) string {
-	t.Helper()
-	p := fmt.Sprintf("wxpubtest:%d:%d:", os.Getpid(), rand.Int64())
-	t.Cleanup(func() {
-		rdb := redis.NewClient(&redis.Options{Addr: redisAddr()})
-		defer rdb.Close()
-		ctx := context.Background()
-		iter := rdb.Scan(ctx, 0, p+"*", 1000).Iterator()
-		for iter.Next(ctx) {
-			rdb.Del(ctx, iter.Val())
-		}
-	})
-	return p
-}
 
 func open(t *testing.T, addr, prefix string, log logrus.FieldLogger) *Cluster {
 	t.Helper()
@@ -52,22 +25,18 @@ func open(t *testing.T, addr, prefix string, log logrus.FieldLogger) *Cluster {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { c.Close() })
-	if addr == redisAddr() && !c.Up() {
+	if addr == testenv.RedisAddr() && !c.Up() {
 		t.Fatalf("Redis at %s is not answering", addr)
 	}
 	return c
 }
 
 func TestOneTokenFetchAcrossReplicas(t *testing.T) {
-	sb, err := sandbox.Start("", sandbox.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sb.Close()
-	p := prefix(t)
+	sb := testenv.Sandbox(t, sandbox.Options{})
+	p := testenv.RedisPrefix(t)
 	var clients []*wechat.Client
 	for i := 0; i < 2; i++ {
-		c := open(t, redisAddr(), p, nil)
+		c := open(t, testenv.RedisAddr(), p, nil)
 		cl, err := wechat.New(wechat.Options{AppID: sandbox.DemoAppID, AppSecret: sandbox.DemoAppSecret, BaseURL: sb.URL(),
 			Cache: c.TokenCache(), Lock: c, ClassicToken: true})
 		if err != nil {
@@ -93,7 +62,7 @@ func TestOneTokenFetchAcrossReplicas(t *testing.T) {
 }
 
 func TestLockWaits(t *testing.T) {
-	c := open(t, redisAddr(), prefix(t), nil)
+	c := open(t, testenv.RedisAddr(), testenv.RedisPrefix(t), nil)
 	ctx := context.Background()
 	release, err := c.Lock(ctx, "x")
 	if err != nil {
@@ -124,9 +93,9 @@ func TestLockWaits(t *testing.T) {
 }
 
 func TestDedupAcrossReplicas(t *testing.T) {
-	p := prefix(t)
-	a := open(t, redisAddr(), p, nil).Dedup(time.Minute)
-	b := open(t, redisAddr(), p, nil).Dedup(time.Minute)
+	p := testenv.RedisPrefix(t)
+	a := open(t, testenv.RedisAddr(), p, nil).Dedup(time.Minute)
+	b := open(t, testenv.RedisAddr(), p, nil).Dedup(time.Minute)
 	ctx := context.Background()
 	if ok, _ := a.Claim(ctx, "o1|42"); !ok {
 		t.Fatal("first claim refused")
@@ -151,13 +120,13 @@ func TestDedupAcrossReplicas(t *testing.T) {
 }
 
 func TestOutageAndRecovery(t *testing.T) {
-	proxy, err := tcpproxy.Start(redisAddr())
+	proxy, err := tcpproxy.Start(testenv.RedisAddr())
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer proxy.Close()
 	log, hook := test.NewNullLogger()
-	p := prefix(t)
+	p := testenv.RedisPrefix(t)
 	c := open(t, proxy.Addr(), p, log)
 	ctx := context.Background()
 	tokens := c.TokenCache()
@@ -210,7 +179,7 @@ func TestOutageAndRecovery(t *testing.T) {
 		ok, _ := d.Claim(ctx, "after")
 		return ok && c.Up()
 	}, "Redis to be used again")
-	other := open(t, redisAddr(), p, nil).Dedup(time.Minute)
+	other := open(t, testenv.RedisAddr(), p, nil).Dedup(time.Minute)
 	if ok, _ := other.Claim(ctx, "after"); ok {
 		t.Error("a claim made after the outage is not shared")
 	}

@@ -22,6 +22,7 @@ import (
 
 	"golang.org/x/image/bmp"
 
+	"wxpub/internal/testenv"
 	"wxpub/store"
 	"wxpub/wechat"
 	"wxpub/wechat/sandbox"
@@ -67,16 +68,7 @@ func newEnv(t *testing.T, opt sandbox.Options) *env {
 	if opt.PublishDelay == 0 {
 		opt.PublishDelay = 30 * time.Millisecond
 	}
-	sb, err := sandbox.Start("", opt)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		for _, c := range sb.Unknown() {
-			t.Errorf("call to an unknown URL: %s %s", c.Method, c.Path)
-		}
-		sb.Close()
-	})
+	sb := testenv.Sandbox(t, opt)
 	st, err := store.Open(context.Background(), "sqlite://"+filepath.Join(t.TempDir(), "wxpub.db"))
 	if err != nil {
 		t.Fatal(err)

@@ -3,14 +3,12 @@ package store
 import (
 	"context"
 	"errors"
-	"fmt"
-	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 
+	"wxpub/internal/testenv"
 	"wxpub/issue"
 )
 
@@ -27,27 +25,15 @@ func openSQLite(t *testing.T) *Store {
 
 func TestSQLite(t *testing.T) { suite(t, openSQLite) }
 
-// postgresURL is the PostgreSQL server the tests use: the one running on this machine (and
-// in CI) unless WXPUB_TEST_POSTGRES names another.
-func postgresURL() string {
-	if u := os.Getenv("WXPUB_TEST_POSTGRES"); u != "" {
-		return u
-	}
-	return "postgres://127.0.0.1:5432/test?sslmode=disable"
-}
-
 // openPostgres opens a store in a schema of its own, dropped when the test ends.
 func openPostgres(t *testing.T) *Store {
 	t.Helper()
-	schema := fmt.Sprintf("wxpub_test_%d_%d", os.Getpid(), rand.Int64())
-	s, err := Open(context.Background(), postgresURL()+"&search_path="+schema)
+	_, dsn := testenv.PostgresSchema(t, "")
+	s, err := Open(context.Background(), dsn)
 	if err != nil {
-		t.Fatalf("PostgreSQL (%s): %v", postgresURL(), err)
+		t.Fatalf("PostgreSQL (%s): %v", testenv.PostgresURL(), err)
 	}
-	t.Cleanup(func() {
-		s.db.ExecContext(context.Background(), `DROP SCHEMA "`+schema+`" CASCADE`)
-		s.Close()
-	})
+	t.Cleanup(func() { s.Close() })
 	return s
 }
 

@@ -15,25 +15,9 @@ import (
 	"testing"
 	"time"
 
+	"wxpub/internal/testenv"
 	"wxpub/wechat/sandbox"
 )
-
-// newSandbox starts a sandbox for one test and fails the test if anything called a URL the
-// sandbox does not emulate.
-func newSandbox(t *testing.T, opt sandbox.Options) *sandbox.Sandbox {
-	t.Helper()
-	sb, err := sandbox.Start("", opt)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		for _, c := range sb.Unknown() {
-			t.Errorf("call to an unknown URL: %s %s", c.Method, c.Path)
-		}
-		sb.Close()
-	})
-	return sb
-}
 
 func newClient(t *testing.T, sb *sandbox.Sandbox, opt Options) *Client {
 	t.Helper()
@@ -70,7 +54,7 @@ func article(t *testing.T, ctx context.Context, c *Client) Article {
 }
 
 func TestOneTokenForConcurrentCalls(t *testing.T) {
-	sb := newSandbox(t, sandbox.Options{})
+	sb := testenv.Sandbox(t, sandbox.Options{})
 	c := newClient(t, sb, Options{})
 	var wg sync.WaitGroup
 	errs := make(chan error, 200)
@@ -98,7 +82,7 @@ func TestOneTokenForConcurrentCalls(t *testing.T) {
 
 func TestTokenErrorsRefreshOnce(t *testing.T) {
 	ctx := context.Background()
-	sb := newSandbox(t, sandbox.Options{})
+	sb := testenv.Sandbox(t, sandbox.Options{})
 	c := newClient(t, sb, Options{})
 	if _, err := c.CountDrafts(ctx); err != nil {
 		t.Fatal(err)
@@ -148,7 +132,7 @@ func TestTokenErrorsRefreshOnce(t *testing.T) {
 
 func TestRetries(t *testing.T) {
 	ctx := context.Background()
-	sb := newSandbox(t, sandbox.Options{})
+	sb := testenv.Sandbox(t, sandbox.Options{})
 	c := newClient(t, sb, Options{Timeout: 300 * time.Millisecond})
 	if _, err := c.CountDrafts(ctx); err != nil {
 		t.Fatal(err)
@@ -224,7 +208,7 @@ func TestDraftsAndPublishing(t *testing.T) {
 		io.WriteString(w, "success")
 	}))
 	defer cb.Close()
-	sb := newSandbox(t, sandbox.Options{CallbackURL: cb.URL, Token: "cbtoken", PublishDelay: 50 * time.Millisecond})
+	sb := testenv.Sandbox(t, sandbox.Options{CallbackURL: cb.URL, Token: "cbtoken", PublishDelay: 50 * time.Millisecond})
 	c := newClient(t, sb, Options{})
 	url, err := c.UploadImage(ctx, "chart.png", pngBytes(t, 20, 10))
 	if err != nil {
@@ -305,7 +289,7 @@ func TestDraftsAndPublishing(t *testing.T) {
 
 func TestLimitsAreErrcodes(t *testing.T) {
 	ctx := context.Background()
-	sb := newSandbox(t, sandbox.Options{})
+	sb := testenv.Sandbox(t, sandbox.Options{})
 	c := newClient(t, sb, Options{})
 	a := article(t, ctx, c)
 	cases := []struct {
@@ -345,7 +329,7 @@ func TestLimitsAreErrcodes(t *testing.T) {
 
 func TestMassSendIsIdempotentAndNeverImplicit(t *testing.T) {
 	ctx := context.Background()
-	sb := newSandbox(t, sandbox.Options{})
+	sb := testenv.Sandbox(t, sandbox.Options{})
 	c := newClient(t, sb, Options{})
 	id, err := c.AddDraft(ctx, article(t, ctx, c))
 	if err != nil {
@@ -407,7 +391,7 @@ func TestParseRecipient(t *testing.T) {
 
 func TestClassicTokenInvalidatesPrevious(t *testing.T) {
 	ctx := context.Background()
-	sb := newSandbox(t, sandbox.Options{})
+	sb := testenv.Sandbox(t, sandbox.Options{})
 	a := newClient(t, sb, Options{ClassicToken: true})
 	b := newClient(t, sb, Options{ClassicToken: true})
 	if _, err := a.CountDrafts(ctx); err != nil {
@@ -433,7 +417,7 @@ func TestClassicTokenInvalidatesPrevious(t *testing.T) {
 }
 
 func TestSDKSharesTheToken(t *testing.T) {
-	sb := newSandbox(t, sandbox.Options{})
+	sb := testenv.Sandbox(t, sandbox.Options{})
 	c := newClient(t, sb, Options{})
 	oa := c.OfficialAccount()
 	d := oa.GetDraft()
@@ -477,7 +461,7 @@ func TestMemoryCacheConcurrent(t *testing.T) {
 
 // A token endpoint that keeps failing is not asked again by every call.
 func TestTokenFailureBacksOff(t *testing.T) {
-	sb := newSandbox(t, sandbox.Options{})
+	sb := testenv.Sandbox(t, sandbox.Options{})
 	c := newClient(t, sb, Options{})
 	sb.Inject(sandbox.Fault{Path: "/cgi-bin/stable_token", Status: 503})
 	if _, err := c.CountDrafts(context.Background()); err == nil {

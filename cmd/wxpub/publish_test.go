@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"wxpub/internal/testenv"
 	"wxpub/store"
 	"wxpub/wechat/sandbox"
 )
@@ -13,11 +14,7 @@ import (
 // sandboxEnv starts a sandbox and points wxpub at it, with a store of its own.
 func sandboxEnv(t *testing.T) (*sandbox.Sandbox, string) {
 	t.Helper()
-	sb, err := sandbox.Start("", sandbox.Options{PublishDelay: 20})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { sb.Close() })
+	sb := testenv.Sandbox(t, sandbox.Options{PublishDelay: 20})
 	dsn := "sqlite://" + filepath.Join(t.TempDir(), "wxpub.db")
 	t.Setenv("WXPUB_WECHAT_APP_ID", sandbox.DemoAppID)
 	t.Setenv("WXPUB_WECHAT_APP_SECRET", sandbox.DemoAppSecret)

@@ -2,13 +2,8 @@ package main
 
 import (
 	"context"
-	"database/sql"
-	"fmt"
 	"io"
-	"math/rand/v2"
 	"net/http/httptest"
-	"net/url"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -16,30 +11,15 @@ import (
 	"testing"
 	"time"
 
-	_ "github.com/jackc/pgx/v5/stdlib"
 	"github.com/prometheus/client_golang/prometheus/testutil"
-	"github.com/redis/go-redis/v9"
 	"github.com/sirupsen/logrus"
 
 	"wxpub/config"
 	"wxpub/internal/tcpproxy"
+	"wxpub/internal/testenv"
 	"wxpub/wechat/follower"
 	"wxpub/wechat/sandbox"
 )
-
-func testRedis() string {
-	if a := os.Getenv("WXPUB_TEST_REDIS"); a != "" {
-		return a
-	}
-	return "127.0.0.1:6379"
-}
-
-func testPostgres() string {
-	if u := os.Getenv("WXPUB_TEST_POSTGRES"); u != "" {
-		return u
-	}
-	return "postgres://127.0.0.1:5432/test?sslmode=disable"
-}
 
 // replica is one wxpub serve, sharing nothing with another but Redis and PostgreSQL.
 type replica struct {
@@ -79,42 +59,19 @@ func newReplica(t *testing.T) *replica {
 func shared(t *testing.T) (redisProxy, pgProxy *tcpproxy.Proxy, sb *sandbox.Sandbox) {
 	t.Helper()
 	t.Chdir(t.TempDir())
-	schema := fmt.Sprintf("wxpub_scale_%d", rand.Int64())
-	prefix := fmt.Sprintf("wxpubtest:%d:", rand.Int64())
-	proxy, err := tcpproxy.Start(testRedis())
+	proxy, err := tcpproxy.Start(testenv.RedisAddr())
 	if err != nil {
 		t.Fatal(err)
 	}
-	pgURL, err := url.Parse(testPostgres())
+	pg, err := tcpproxy.Start(testenv.PostgresHost(t))
 	if err != nil {
 		t.Fatal(err)
 	}
-	pg, err := tcpproxy.Start(pgURL.Host)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sb, err = sandbox.Start("", sandbox.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		proxy.Close()
-		pg.Close()
-		sb.Close()
-		db, err := sql.Open("pgx", testPostgres())
-		if err == nil {
-			db.Exec(`DROP SCHEMA IF EXISTS "` + schema + `" CASCADE`)
-			db.Close()
-		}
-		rdb := redis.NewClient(&redis.Options{Addr: testRedis()})
-		ctx := context.Background()
-		for it := rdb.Scan(ctx, 0, prefix+"*", 1000).Iterator(); it.Next(ctx); {
-			rdb.Del(ctx, it.Val())
-		}
-		rdb.Close()
-	})
-	pgURL.Host = pg.Addr()
-	t.Setenv("WXPUB_STORE_DSN", pgURL.String()+"&search_path="+schema)
+	t.Cleanup(func() { proxy.Close(); pg.Close() })
+	sb = testenv.Sandbox(t, sandbox.Options{})
+	_, dsn := testenv.PostgresSchema(t, pg.Addr())
+	prefix := testenv.RedisPrefix(t)
+	t.Setenv("WXPUB_STORE_DSN", dsn)
 	t.Setenv("WXPUB_REDIS_ADDR", proxy.Addr())
 	t.Setenv("WXPUB_REDIS_PREFIX", prefix)
 	t.Setenv("WXPUB_WECHAT_TOKEN", "scaletoken")
