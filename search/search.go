@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -252,9 +253,21 @@ func (x *Index) Item(id string) (Doc, bool) {
 func (x *Index) Tags() []string {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
+	// Newest issue first, over the issues there are (numbers need not be dense: walking
+	// down from the latest number cost a no-match reply one step per missing number).
+	numbers := make([]int, 0, len(x.issues))
+	for n, is := range x.issues {
+		if len(is.Tags) > 0 {
+			numbers = append(numbers, n)
+		}
+	}
+	slices.SortFunc(numbers, func(a, b int) int { return b - a })
 	count := map[string]int{}
 	var order []string
-	for n := x.latest; n > 0 && len(count) < 64; n-- {
+	for _, n := range numbers {
+		if len(count) >= 64 {
+			break
+		}
 		for _, t := range x.issues[n].Tags {
 			if count[t] == 0 {
 				order = append(order, t)

@@ -224,3 +224,14 @@ func TestBodiesFromASource(t *testing.T) {
 		t.Errorf("hit %+v after %d asks", hits, asked)
 	}
 }
+
+// Tags come newest issue first, whatever the gaps between issue numbers.
+func TestTagsAcrossSparseNumbers(t *testing.T) {
+	x, _ := New()
+	defer x.Close()
+	x.Put(Issue{Number: 3, Tags: []string{"old", "shared"}}, nil)
+	x.Put(Issue{Number: 5_000_000, Tags: []string{"new", "shared"}}, nil)
+	if got := strings.Join(x.Tags(), ","); got != "shared,new,old" {
+		t.Errorf("tags = %s", got)
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"runtime/debug"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -25,15 +26,17 @@ import (
 
 // server is the running callback: the HTTP handler and what it needs.
 type server struct {
-	app      *App
-	idx      *search.Index
-	ix       *indexer
-	callback *wechat.CallbackHandler
-	mux      *http.ServeMux
-	registry *prometheus.Registry
-	answers  sync.Map // answerKey → cachedAnswer
-	refresh  chan struct{}
-	ready    func() error
+	app        *App
+	idx        *search.Index
+	ix         *indexer
+	callback   *wechat.CallbackHandler
+	mux        *http.ServeMux
+	registry   *prometheus.Registry
+	answers    sync.Map     // answerKey → cachedAnswer
+	nAnswers   atomic.Int64 // entries stored in answers since it was last cleared
+	maxAnswers int64        // answers is cleared when it would hold more
+	refresh    chan struct{}
+	ready      func() error
 
 	messages   *prometheus.CounterVec
 	duration   prometheus.Histogram
@@ -54,7 +57,7 @@ func (a *App) newServer(idx *search.Index, ix *indexer) (*server, error) {
 	if c.WeChat.Token == "" {
 		return nil, errors.New("wechat.token is required: it signs every callback request")
 	}
-	s := &server{app: a, idx: idx, ix: ix, refresh: make(chan struct{}, 1), registry: prometheus.NewRegistry()}
+	s := &server{app: a, idx: idx, ix: ix, refresh: make(chan struct{}, 1), registry: prometheus.NewRegistry(), maxAnswers: maxCachedAnswers}
 	s.ready = func() error {
 		pctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		defer cancel()
@@ -169,17 +172,13 @@ func (s *server) dispatch(ctx context.Context, m *wechat.Message) (*wechat.Reply
 		max = reply.MaxEventArticles
 	}
 	out := toWeChat(r, max)
-	if n := s.cached(); n >= maxCachedAnswers {
+	// A count, not a walk of the map: this runs for every question not answered before.
+	if s.nAnswers.Add(1) > s.maxAnswers {
 		s.answers.Clear()
+		s.nAnswers.Store(1)
 	}
 	s.answers.Store(key, cachedAnswer{gen: gen, reply: out})
 	return out, nil
-}
-
-func (s *server) cached() int {
-	n := 0
-	s.answers.Range(func(any, any) bool { n++; return n < maxCachedAnswers })
-	return n
 }
 
 // toWeChat turns a reply into the callback's reply, with at most max articles.

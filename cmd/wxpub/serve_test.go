@@ -12,6 +12,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sirupsen/logrus"
+
+	"wxpub/config"
+	"wxpub/wechat"
 	"wxpub/wechat/follower"
 )
 
@@ -199,5 +203,41 @@ func writeFile(t *testing.T, path, body string) {
 	t.Helper()
 	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// The answer cache stays within its bound and answers stay right after it is cleared.
+func TestAnswerCacheIsBounded(t *testing.T) {
+	serveEnv(t)
+	if _, err := run(t, "import", sample); err != nil {
+		t.Fatal(err)
+	}
+	c, err := config.Load("", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := &App{Config: c, Log: logrus.New(), Out: io.Discard}
+	a.Log.SetOutput(io.Discard)
+	st, idx, ix, err := a.openIndex(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	defer idx.Close()
+	s, err := a.newServer(idx, ix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.maxAnswers = 3
+	for i, q := range []string{"区块链", "EDPB", "Bluetooth", "个人信息", "contact tracing", "区块链"} {
+		r, err := s.dispatch(context.Background(), &wechat.Message{MsgType: "text", Content: q})
+		if err != nil || r.Empty() {
+			t.Fatalf("%q: %+v %v", q, r, err)
+		}
+		n := 0
+		s.answers.Range(func(any, any) bool { n++; return true })
+		if n > 3 {
+			t.Fatalf("after %d questions the cache holds %d answers, bound 3", i+1, n)
+		}
 	}
 }
