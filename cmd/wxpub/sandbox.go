@@ -6,7 +6,6 @@ import (
 	"net"
 	"os"
 	"path/filepath"
-	"time"
 
 	"wxpub/wechat"
 	"wxpub/wechat/sandbox"
@@ -84,7 +83,10 @@ server:
 	defer stop()
 	served := make(chan error, 1)
 	up := make(chan struct{})
-	go func() { served <- a.Serve(sctx, func(string) { close(up) }) }()
+	var reindex func(context.Context) error
+	go func() {
+		served <- a.Serve(sctx, func(_ string, refresh func(context.Context) error) { reindex = refresh; close(up) })
+	}()
 	select {
 	case <-up:
 	case err := <-served:
@@ -94,8 +96,10 @@ server:
 	if err != nil {
 		return err
 	}
-	// The sandbox tells the server the publish finished; give it a moment to reindex.
-	time.Sleep(300 * time.Millisecond)
+	// The server would find the issue on its timer; the examples below should work now.
+	if err := reindex(ctx); err != nil {
+		return err
+	}
 	const ts, nonce = "1700000000", "1"
 	fmt.Fprintf(a.Out, `
 Read the article:   %s

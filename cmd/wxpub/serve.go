@@ -267,7 +267,10 @@ func (s *server) run(ctx context.Context) {
 
 // Serve runs the callback server until ctx ends, then shuts down gracefully: it stops
 // accepting, finishes the requests in flight and the replies still being made.
-func (a *App) Serve(ctx context.Context, started func(addr string)) error {
+//
+// started, if set, is called once the server listens, with its address and a function
+// that brings its index up to date with the store at once.
+func (a *App) Serve(ctx context.Context, started func(addr string, refresh func(context.Context) error)) error {
 	// Under load the server allocates fast and keeps little (the index and the kept
 	// replies): collecting at 4× the live heap instead of 2× cut the collector's share of
 	// the CPU enough to serve a tenth more requests (BENCHMARKS.md). GOGC still overrides.
@@ -304,7 +307,7 @@ func (a *App) Serve(ctx context.Context, started func(addr string)) error {
 	addr := ln.Addr().String()
 	a.Log.WithFields(logrus.Fields{"addr": addr, "path": a.Config.Server.Path, "items": idx.Size(), "safe_mode": s.callback.Crypter != nil}).Info("serving the message callback")
 	if started != nil {
-		started(addr)
+		started(addr, func(ctx context.Context) error { _, err := ix.refresh(ctx); return err })
 	}
 	select {
 	case err := <-errc:
