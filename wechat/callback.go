@@ -179,20 +179,21 @@ func (c *Crypter) Encrypt(msg []byte, random []byte) (string, error) {
 	return base64.StdEncoding.EncodeToString(out), nil
 }
 
-// Message is an incoming message or event, as the callback receives it.
+// Message is an incoming message or event, as the callback receives it. ParseMessage fills
+// it from the XML elements of the same names (MsgId for MsgID).
 type Message struct {
-	ToUserName   string `xml:"ToUserName"`
-	FromUserName string `xml:"FromUserName"`
-	CreateTime   int64  `xml:"CreateTime"`
-	MsgType      string `xml:"MsgType"`
-	Content      string `xml:"Content"`
-	MsgID        int64  `xml:"MsgId"`
-	Event        string `xml:"Event"`
-	EventKey     string `xml:"EventKey"`
+	ToUserName   string
+	FromUserName string
+	CreateTime   int64
+	MsgType      string
+	Content      string
+	MsgID        int64
+	Event        string
+	EventKey     string
 	// Encrypt is set in compatible and safe mode.
-	Encrypt string `xml:"Encrypt"`
+	Encrypt string
 	// Recognition is the speech recognised in a voice message, when the account has it on.
-	Recognition string `xml:"Recognition"`
+	Recognition string
 }
 
 // DedupKey identifies a message across WeChat's retries: sender and MsgId for messages,
