@@ -4,6 +4,7 @@
 package lint
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -208,8 +209,10 @@ func (c *checker) image(src string, line int, cover bool) {
 	}
 }
 
+// unwrapPathError leaves out the path, which the finding already names.
 func unwrapPathError(err error) error {
-	if pe, ok := err.(*os.PathError); ok {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
 		return pe.Err
 	}
 	return err
