@@ -1,5 +1,5 @@
 # Build a static wxpub binary, then ship it alone on a minimal base as a non-root user.
-FROM golang:1.26 AS build
+FROM golang:1.27.3 AS build
 WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
