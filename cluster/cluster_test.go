@@ -3,6 +3,7 @@ package cluster
 import (
 	"context"
 	"fmt"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -15,6 +16,7 @@ import (
 	"wxpub/internal/tcpproxy"
 	"wxpub/internal/testenv"
 	"wxpub/wechat"
+	"wxpub/wechat/follower"
 	"wxpub/wechat/sandbox"
 )
 
@@ -209,5 +211,51 @@ func waitFor(t *testing.T, cond func() bool, what string) {
 			t.Fatalf("timed out waiting for %s", what)
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestReplaysAcrossReplicas(t *testing.T) {
+	p := testenv.RedisPrefix(t)
+	a := open(t, testenv.RedisAddr(), p, nil).Replays()
+	b := open(t, testenv.RedisAddr(), p, nil).Replays()
+	ctx := context.Background()
+	if ok, err := a.First(ctx, "req1", time.Minute); !ok || err != nil {
+		t.Fatalf("a new request was not first: %v", err)
+	}
+	if ok, _ := b.First(ctx, "req1", time.Minute); ok {
+		t.Error("a request replayed to the other replica was taken as new")
+	}
+	if ok, _ := a.First(ctx, "req1", time.Minute); ok {
+		t.Error("a request replayed to the same replica was taken as new")
+	}
+}
+
+// What replicas share in Redis names no follower: keys and values hold hashes only.
+func TestRedisHoldsNoOpenID(t *testing.T) {
+	p := testenv.RedisPrefix(t)
+	c := open(t, testenv.RedisAddr(), p, nil)
+	h := &wechat.CallbackHandler{Token: "tok123", ReplyBudget: time.Second, Dedup: c.Dedup(time.Minute), Replays: c.Replays(),
+		Dispatch: func(ctx context.Context, m *wechat.Message) (*wechat.Reply, error) {
+			return &wechat.Reply{Text: "hello"}, nil
+		}}
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	f := follower.New(srv.URL, "tok123", follower.Plain)
+	f.OpenID = "oSecretFollowerOpenID0000001"
+	if resp, err := f.Text(context.Background(), "个人信息"); err != nil || resp.Reply == nil {
+		t.Fatalf("%+v %v", resp, err)
+	}
+	keys, err := c.rdb.Keys(context.Background(), p+"*").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(keys) < 2 {
+		t.Fatalf("keys %q: want the kept reply and the replay mark", keys)
+	}
+	for _, k := range keys {
+		v, _ := c.rdb.Get(context.Background(), k).Result()
+		if strings.Contains(k, "oSecret") || strings.Contains(v, "oSecret") {
+			t.Errorf("Redis holds the OpenID: %s = %s", k, v)
+		}
 	}
 }

@@ -89,3 +89,32 @@ func (d *Dedup) Wait(ctx context.Context, key string) (wechat.Kept, error) {
 		}
 	}
 }
+
+// Replays remembers accepted callback requests in Redis (a wechat.ReplayGuard), so that a
+// request replayed to another replica is refused there too. While Redis is unreachable
+// each replica remembers what reached it.
+type Replays struct {
+	c     *Cluster
+	local *wechat.MemoryReplays
+}
+
+// Replays returns the shared replay guard.
+func (c *Cluster) Replays() *Replays {
+	return &Replays{c: c, local: wechat.NewMemoryReplays()}
+}
+
+// First implements wechat.ReplayGuard.
+func (r *Replays) First(ctx context.Context, key string, ttl time.Duration) (bool, error) {
+	// Kept here as well, so that an outage starting now forgets nothing already seen.
+	first, _ := r.local.First(ctx, key, ttl)
+	if r.c.skip() {
+		return first, nil
+	}
+	cctx, cancel := r.c.ctx(ctx)
+	defer cancel()
+	ok, err := r.c.rdb.SetNX(cctx, r.c.prefix+"replay:"+key, "1", ttl).Result()
+	if r.c.result(err) != nil {
+		return first, nil
+	}
+	return ok && first, nil
+}

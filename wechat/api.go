@@ -267,7 +267,9 @@ func (c *Client) Preview(ctx context.Context, to Recipient, mediaID string) erro
 	default:
 		return fmt.Errorf("preview: exactly one of OpenID and WeChat ID is required, got %+v", to)
 	}
-	return c.do(ctx, call{endpoint: "/cgi-bin/message/mass/preview", body: body, idempotent: true})
+	// Not retried: a preview whose answer was lost may have reached the phone, and a second
+	// one is a second message (and spends the daily preview quota).
+	return c.do(ctx, call{endpoint: "/cgi-bin/message/mass/preview", body: body})
 }
 
 // MassSend is an accepted mass send.

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // The message callback protocol (platform doc §3): signatures, the AES envelope of safe
@@ -305,8 +306,10 @@ func NewsReply(to, from string, createTime int64, articles []NewsArticle) []byte
 	return b.Bytes()
 }
 
-// cdata writes s as CDATA, splitting any "]]>" inside it so the XML stays well formed.
+// cdata writes s as CDATA, splitting any "]]>" inside it and leaving out what XML 1.0
+// forbids, so the XML stays well formed whatever a follower sent.
 func cdata(b *bytes.Buffer, s string) {
+	s = XMLText(s)
 	b.WriteString("<![CDATA[")
 	if strings.Contains(s, "]]>") {
 		s = strings.ReplaceAll(s, "]]>", "]]]]><![CDATA[>")
@@ -339,4 +342,50 @@ func EncryptedEnvelope(enc, msgSignature, timestamp, nonce string) []byte {
 	cdata(&b, nonce)
 	b.WriteString("</Nonce></xml>")
 	return b.Bytes()
+}
+
+// XMLText returns s without the characters XML 1.0 does not allow (C0 controls other than
+// tab, newline and return; U+FFFE and U+FFFF; bytes that are not UTF-8, which include
+// encoded surrogates). Text that has none, the usual case, is returned as it is.
+func XMLText(s string) string {
+	bad := -1
+	for i := 0; i < len(s); {
+		if c := s[i]; c >= 0x20 && c < 0x80 {
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if !xmlChar(r, size) {
+			bad = i
+			break
+		}
+		i += size
+	}
+	if bad < 0 {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	b.WriteString(s[:bad])
+	for i := bad; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if xmlChar(r, size) {
+			b.WriteString(s[i : i+size])
+		}
+		i += size
+	}
+	return b.String()
+}
+
+// xmlChar reports whether a decoded rune may stand in XML 1.0.
+func xmlChar(r rune, size int) bool {
+	switch {
+	case r == utf8.RuneError && size <= 1:
+		return false
+	case r < 0x20:
+		return r == '\t' || r == '\n' || r == '\r'
+	case r >= 0xD800 && r <= 0xDFFF, r == 0xFFFE, r == 0xFFFF:
+		return false
+	}
+	return true
 }

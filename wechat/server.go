@@ -2,6 +2,8 @@ package wechat
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"io"
 	"net/http"
@@ -55,24 +57,54 @@ type Dedup interface {
 var ErrPending = errors.New("the first delivery is still being answered")
 
 // Observation is what the server tells about each request, for metrics and logs. It holds
-// no message content and no OpenID.
+// no message content and no OpenID, and its strings come from fixed sets, so that a flood
+// of made-up message types cannot grow a metric without bound.
 type Observation struct {
-	// Type is the message type ("text", "image", "event:subscribe"), "" when unknown.
+	// Type is the message type from a fixed set ("text", "image", "event:subscribe"…;
+	// "other" or "event:other" for anything else), "" when unknown.
 	Type string
-	// Outcome: "replied", "no_reply", "duplicate", "late" (answered "success" after the
-	// budget), "verified" (GET), "bad_signature", "wrong_app", "stale", "too_large",
-	// "malformed", "bad_request".
+	// Outcome: "replied", "no_reply", "duplicate" (a retry answered with the kept reply),
+	// "replay" (the same signed request again: the kept reply or "success", never a second
+	// dispatch), "late" (answered "success" after the budget), "verified" (GET),
+	// "bad_signature", "wrong_app", "stale", "too_large", "malformed", "bad_request",
+	// "encrypted_refused" (an encrypted message in plain mode), "plaintext_refused" (a
+	// plaintext message in safe mode).
 	Outcome string
 	Latency time.Duration
 	// User is a short hash of the sender's OpenID ("" when unknown).
 	User string
 }
 
+// EncodingMode is the callback's 消息加解密方式, as chosen in the MP backend.
+type EncodingMode string
+
+// The three encoding modes.
+const (
+	// ModePlain (明文模式) accepts plaintext messages signed with the token and refuses
+	// encrypted ones.
+	ModePlain EncodingMode = "plain"
+	// ModeCompat (兼容模式) accepts both; an encrypted one must carry a valid msg_signature.
+	ModeCompat EncodingMode = "compat"
+	// ModeSafe (安全模式) accepts only messages covered by a valid msg_signature and
+	// encrypted with the account's key: a plaintext body is refused whatever its signature,
+	// since the signature of plain mode does not cover the body.
+	ModeSafe EncodingMode = "safe"
+)
+
+// ReplayGuard remembers signed requests, so that the same request sent again is never
+// dispatched a second time. In-memory for one replica; Redis-backed for several.
+type ReplayGuard interface {
+	// First records key for ttl and reports whether it is new.
+	First(ctx context.Context, key string, ttl time.Duration) (bool, error)
+}
+
 // CallbackHandler is the message callback: verify → parse → dispatch → reply.
 type CallbackHandler struct {
 	// Token is the callback token; every request must be signed with it.
 	Token string
-	// Crypter opens safe-mode messages; nil accepts plain mode only.
+	// Mode is the encoding mode; "" is ModeSafe with a Crypter and ModePlain without.
+	Mode EncodingMode
+	// Crypter opens encrypted messages (compat and safe mode).
 	Crypter *Crypter
 	// MaxClockSkew refuses requests whose timestamp is further than this from now
 	// (0: no check).
@@ -81,6 +113,8 @@ type CallbackHandler struct {
 	ReplyBudget time.Duration
 	Dispatch    Dispatcher
 	Dedup       Dedup
+	// Replays remembers the requests already accepted (nil: in this process only).
+	Replays ReplayGuard
 	// Observe, if set, hears every request.
 	Observe func(Observation)
 	// Late, if set, gets a reply that was ready only after the budget (to send it as a
@@ -88,6 +122,9 @@ type CallbackHandler struct {
 	Late func(m *Message, r *Reply)
 	// Hash turns an OpenID into the short id Observation.User carries.
 	Hash func(openID string) string
+	// Warn, if set, hears a misconfiguration the requests reveal (an encrypted message
+	// reaching a plain-mode server), once per kind.
+	Warn func(msg string)
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 
@@ -96,6 +133,7 @@ type CallbackHandler struct {
 	base   context.Context
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
+	warned sync.Map // warning kinds already told
 }
 
 // MaxCallbackBody is the largest request body the callback reads.
@@ -109,6 +147,15 @@ func (h *CallbackHandler) init() {
 		}
 		if h.ReplyBudget <= 0 {
 			h.ReplyBudget = 4 * time.Second
+		}
+		if h.Mode == "" {
+			h.Mode = ModePlain
+			if h.Crypter != nil {
+				h.Mode = ModeSafe
+			}
+		}
+		if h.Replays == nil {
+			h.Replays = NewMemoryReplays()
 		}
 	})
 }
@@ -141,6 +188,23 @@ func (h *CallbackHandler) fail(w http.ResponseWriter, status int, outcome string
 	http.Error(w, http.StatusText(status), status)
 }
 
+// warnOnce tells Warn about a misconfiguration the first time it shows.
+func (h *CallbackHandler) warnOnce(kind, msg string) {
+	if _, told := h.warned.LoadOrStore(kind, true); !told && h.Warn != nil {
+		h.Warn(msg)
+	}
+}
+
+// ReplayWindow is how long an accepted request is remembered: as long as its timestamp
+// stays acceptable (twice the clock skew, since it may arrive early or late), or ten
+// minutes when the clock check is off.
+func (h *CallbackHandler) ReplayWindow() time.Duration {
+	if h.MaxClockSkew <= 0 {
+		return 10 * time.Minute
+	}
+	return 2*h.MaxClockSkew + 5*time.Second
+}
+
 // ServeHTTP implements http.Handler.
 func (h *CallbackHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.init()
@@ -153,10 +217,23 @@ func (h *CallbackHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, http.StatusMethodNotAllowed, "bad_request", o, start)
 		return
 	}
-	// Plain mode is signed with signature; safe mode with msg_signature, checked once the
-	// Encrypt value is read. A configured AES key does not stop plain-mode requests.
-	aes := r.Method == http.MethodPost && q.Get("encrypt_type") == "aes"
-	if !SignatureOK(q.Get("signature"), h.Token, ts, nonce) && (!aes || h.Crypter == nil) {
+	// The URL's signature covers the token, timestamp and nonce, never the body; an
+	// encrypted message is covered by msg_signature, checked once its Encrypt is read.
+	encrypted := r.Method == http.MethodPost && q.Get("encrypt_type") == "aes"
+	signed := SignatureOK(q.Get("signature"), h.Token, ts, nonce)
+	switch {
+	case encrypted && h.Mode == ModePlain:
+		if signed {
+			h.warnOnce("encrypted", "an encrypted message reached the callback, which is in plain mode: set wechat.aes_key and wechat.encoding_mode as chosen in the MP backend (消息加解密方式); encrypted messages are refused until then")
+			h.fail(w, http.StatusBadRequest, "encrypted_refused", o, start)
+			return
+		}
+		h.fail(w, http.StatusUnauthorized, "bad_signature", o, start)
+		return
+	case r.Method == http.MethodPost && !encrypted && h.Mode == ModeSafe:
+		h.fail(w, http.StatusUnauthorized, "plaintext_refused", o, start)
+		return
+	case !encrypted && !signed:
 		h.fail(w, http.StatusUnauthorized, "bad_signature", o, start)
 		return
 	}
@@ -181,22 +258,72 @@ func (h *CallbackHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, http.StatusBadRequest, "bad_request", o, start)
 		return
 	}
-	m, safe, status, outcome := h.open(q, ts, nonce, body)
+	var m *Message
+	var status int
+	var outcome string
+	if encrypted {
+		m, status, outcome = h.openEncrypted(q.Get("msg_signature"), ts, nonce, body)
+	} else {
+		m, status, outcome = h.openPlain(body)
+	}
 	if m == nil {
 		h.fail(w, status, outcome, o, start)
 		return
 	}
-	o.Type = m.MsgType
-	if m.MsgType == "event" {
-		o.Type = "event:" + m.Event
-	}
+	o.Type = messageType(m)
 	if h.Hash != nil && m.FromUserName != "" {
 		o.User = h.Hash(m.FromUserName)
 	}
-	kept, outcome := h.answer(r.Context(), m, start)
+	replayKey := keyHash(ts, nonce, q.Get("signature"), q.Get("msg_signature"))
+	first, err := h.Replays.First(r.Context(), replayKey, h.ReplayWindow())
+	var kept Kept
+	if err == nil && !first {
+		// The same signed request again: whatever was kept for its message, or nothing.
+		kept, _ = h.kept(r.Context(), m, start)
+		outcome = "replay"
+	} else {
+		kept, outcome = h.answer(r.Context(), m, start)
+	}
 	o.Outcome = outcome
-	h.write(w, m, kept, safe, outcome)
+	h.write(w, m, kept, encrypted, outcome)
 	h.observe(o, start)
+}
+
+// keyHash is a fixed-size key of its parts: bounded memory for any input, and no
+// follower's OpenID in a key that leaves the process.
+func keyHash(parts ...string) string {
+	h := sha256.New()
+	for _, p := range parts {
+		h.Write([]byte(p))
+		h.Write([]byte{0})
+	}
+	var sum [sha256.Size]byte
+	return hex.EncodeToString(h.Sum(sum[:0])[:16])
+}
+
+// messageTypes are the message types and events observed by name; others are "other".
+var messageTypes = map[string]bool{
+	"text": true, "image": true, "voice": true, "video": true, "shortvideo": true, "location": true, "link": true, "file": true,
+	"event:subscribe": true, "event:unsubscribe": true, "event:SCAN": true, "event:LOCATION": true, "event:CLICK": true,
+	"event:VIEW": true, "event:view_miniprogram": true, "event:scancode_push": true, "event:scancode_waitmsg": true,
+	"event:pic_sysphoto": true, "event:pic_photo_or_album": true, "event:pic_weixin": true, "event:location_select": true,
+	"event:PUBLISHJOBFINISH": true, "event:MASSSENDJOBFINISH": true, "event:TEMPLATESENDJOBFINISH": true,
+}
+
+// messageType names m's type from a fixed set.
+func messageType(m *Message) string {
+	t := m.MsgType
+	if t == "event" {
+		t = "event:" + m.Event
+		if !messageTypes[t] {
+			return "event:other"
+		}
+		return t
+	}
+	if !messageTypes[t] {
+		return "other"
+	}
+	return t
 }
 
 // fresh checks the timestamp against the clock.
@@ -212,62 +339,63 @@ func (h *CallbackHandler) fresh(ts string) bool {
 	return d <= h.MaxClockSkew && d >= -h.MaxClockSkew
 }
 
-// open verifies and parses a POST body: plain mode (signed with the token), or safe and
-// compatible mode (msg_signature over the Encrypt value, decrypted with our keys).
-func (h *CallbackHandler) open(q map[string][]string, ts, nonce string, body []byte) (m *Message, safe bool, status int, outcome string) {
-	get := func(k string) string {
-		if v := q[k]; len(v) > 0 {
-			return v[0]
-		}
-		return ""
+// openPlain parses a plaintext body (plain mode, or compatible mode's plaintext). The URL's
+// signature was checked; an Encrypt element in it is refused in plain mode, where there is
+// no key to open it with.
+func (h *CallbackHandler) openPlain(body []byte) (*Message, int, string) {
+	m, err := ParseMessage(body)
+	if err != nil {
+		return nil, http.StatusBadRequest, "malformed"
 	}
-	if get("encrypt_type") != "aes" || h.Crypter == nil {
-		// Plain mode, or compatible mode without a key: the plaintext fields, which the
-		// token signature covers.
-		msg, err := ParseMessage(body)
-		if err != nil {
-			return nil, false, http.StatusBadRequest, "malformed"
-		}
-		return msg, false, 0, ""
+	if m.Encrypt != "" && h.Mode == ModePlain {
+		h.warnOnce("encrypted", "an encrypted message reached the callback, which is in plain mode: set wechat.aes_key and wechat.encoding_mode as chosen in the MP backend (消息加解密方式); encrypted messages are refused until then")
+		return nil, http.StatusBadRequest, "encrypted_refused"
 	}
+	return m, 0, ""
+}
+
+// openEncrypted verifies msg_signature over the Encrypt value and decrypts it with our keys.
+func (h *CallbackHandler) openEncrypted(msgSignature, ts, nonce string, body []byte) (*Message, int, string) {
 	env, err := ParseMessage(body)
 	if err != nil || env.Encrypt == "" {
-		return nil, false, http.StatusBadRequest, "malformed"
+		return nil, http.StatusBadRequest, "malformed"
 	}
-	if !SignatureOK(get("msg_signature"), h.Token, ts, nonce, env.Encrypt) {
-		return nil, false, http.StatusUnauthorized, "bad_signature"
+	if !SignatureOK(msgSignature, h.Token, ts, nonce, env.Encrypt) {
+		return nil, http.StatusUnauthorized, "bad_signature"
 	}
 	plain, err := h.Crypter.Decrypt(env.Encrypt)
 	if errors.Is(err, ErrWrongApp) {
-		return nil, false, http.StatusUnauthorized, "wrong_app"
+		return nil, http.StatusUnauthorized, "wrong_app"
 	}
 	if err != nil {
-		return nil, false, http.StatusUnauthorized, "bad_signature"
+		return nil, http.StatusUnauthorized, "bad_signature"
 	}
-	msg, err := ParseMessage(plain)
+	m, err := ParseMessage(plain)
 	if err != nil {
-		return nil, false, http.StatusBadRequest, "malformed"
+		return nil, http.StatusBadRequest, "malformed"
 	}
-	return msg, true, 0, ""
+	return m, 0, ""
+}
+
+// kept returns the reply kept for m's first delivery, waiting for it within the budget.
+func (h *CallbackHandler) kept(ctx context.Context, m *Message, start time.Time) (Kept, error) {
+	wctx, cancel := context.WithDeadline(ctx, start.Add(h.ReplyBudget))
+	defer cancel()
+	return h.Dedup.Wait(wctx, keyHash(m.DedupKey()))
 }
 
 // answer returns the reply for m: the kept one for a retry, else the dispatcher's, within
 // the budget.
 func (h *CallbackHandler) answer(ctx context.Context, m *Message, start time.Time) (Kept, string) {
 	deadline := start.Add(h.ReplyBudget)
-	key := m.DedupKey()
+	key := keyHash(m.DedupKey())
 	claimed, err := h.Dedup.Claim(ctx, key)
 	if err != nil {
 		// The dedup store is unreachable: answer anyway; a retry may then run twice.
 		claimed = true
 	}
 	if !claimed {
-		wctx, cancel := context.WithDeadline(ctx, deadline)
-		defer cancel()
-		k, err := h.Dedup.Wait(wctx, key)
-		if err != nil {
-			return Kept{}, "duplicate"
-		}
+		k, _ := h.kept(ctx, m, start)
 		return k, "duplicate"
 	}
 	done := make(chan Kept, 1)
@@ -304,14 +432,14 @@ func (h *CallbackHandler) answer(ctx context.Context, m *Message, start time.Tim
 	}
 }
 
-func (h *CallbackHandler) write(w http.ResponseWriter, m *Message, k Kept, safe bool, outcome string) {
+func (h *CallbackHandler) write(w http.ResponseWriter, m *Message, k Kept, encrypted bool, outcome string) {
 	if k.Reply.Empty() {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		io.WriteString(w, "success")
 		return
 	}
 	out := k.Reply.XML(m.FromUserName, m.ToUserName, k.CreateTime)
-	if safe {
+	if encrypted {
 		ts := strconv.FormatInt(h.Now().Unix(), 10)
 		nonce := strconv.FormatInt(h.Now().UnixNano()%1_000_000_000, 10)
 		enc, err := h.Crypter.EncryptedReply(h.Token, out, ts, nonce)
@@ -431,4 +559,46 @@ func (d *MemoryDedup) Len() int {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return len(d.cur) + len(d.prev)
+}
+
+// MemoryReplays is a ReplayGuard for one process. Keys live in two generations of sets,
+// the older dropped whole when the newer is a window old or holds maxReplayKeys, so memory
+// stays bounded whatever arrives (past that bound under a flood, the oldest are forgotten
+// early).
+type MemoryReplays struct {
+	mu        sync.Mutex
+	cur, prev map[string]struct{}
+	rotated   time.Time
+	now       func() time.Time
+}
+
+// maxReplayKeys bounds each generation of MemoryReplays (about 80 bytes a key).
+const maxReplayKeys = 1 << 18
+
+// NewMemoryReplays returns an empty in-process ReplayGuard.
+func NewMemoryReplays() *MemoryReplays {
+	return &MemoryReplays{cur: map[string]struct{}{}, prev: map[string]struct{}{}, now: time.Now, rotated: time.Now()}
+}
+
+// First implements ReplayGuard.
+func (g *MemoryReplays) First(_ context.Context, key string, ttl time.Duration) (bool, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	now := g.now()
+	if elapsed := now.Sub(g.rotated); elapsed >= ttl || len(g.cur) >= maxReplayKeys {
+		if elapsed >= 2*ttl {
+			g.prev = map[string]struct{}{}
+		} else {
+			g.prev = g.cur
+		}
+		g.cur, g.rotated = make(map[string]struct{}, len(g.prev)/2), now
+	}
+	if _, ok := g.cur[key]; ok {
+		return false, nil
+	}
+	if _, ok := g.prev[key]; ok {
+		return false, nil
+	}
+	g.cur[key] = struct{}{}
+	return true, nil
 }

@@ -3,6 +3,7 @@ package wechat_test
 import (
 	"bytes"
 	"context"
+	"encoding/xml"
 	"fmt"
 	"io"
 	"net/http"
@@ -47,8 +48,12 @@ func newRig(t *testing.T, crypter *wechat.Crypter) *rig {
 		}
 		return &wechat.Reply{}
 	}
+	mode := wechat.ModePlain
+	if crypter != nil {
+		mode = wechat.ModeCompat // accepts all three kinds of follower
+	}
 	r.h = &wechat.CallbackHandler{
-		Token: token, Crypter: crypter, MaxClockSkew: 5 * time.Minute, ReplyBudget: 300 * time.Millisecond,
+		Token: token, Mode: mode, Crypter: crypter, MaxClockSkew: 5 * time.Minute, ReplyBudget: 300 * time.Millisecond,
 		Dedup: wechat.NewMemoryDedup(time.Minute),
 		Dispatch: func(ctx context.Context, m *wechat.Message) (*wechat.Reply, error) {
 			r.calls.Add(1)
@@ -394,5 +399,168 @@ func FuzzCallback(f *testing.F) {
 		default:
 			t.Fatalf("status %d", w.Code)
 		}
+		if w.Code == 200 && w.Body.String() != "success" {
+			if err := xml.Unmarshal(w.Body.Bytes(), new(struct{})); err != nil {
+				t.Fatalf("reply is not well-formed XML: %v: %q", err, w.Body.Bytes())
+			}
+		}
 	})
+}
+
+// Safe mode refuses every body not covered by a valid msg_signature: a plaintext message
+// carrying only a captured signature/timestamp/nonce is not let in.
+func TestSafeModeRefusesPlaintext(t *testing.T) {
+	ctx := context.Background()
+	r := newRig(t, crypter(t, aesKey, ""))
+	r.h.Mode = wechat.ModeSafe
+	plain := r.follower(follower.Plain)
+	resp, err := plain.Text(ctx, "forged")
+	if err != nil || resp.Status != 401 || r.lastOutcome() != "plaintext_refused" {
+		t.Errorf("plaintext in safe mode: %+v %v %s", resp, err, r.lastOutcome())
+	}
+	// A compatible-mode body carries plaintext fields beside the Encrypt: only the
+	// encrypted part counts.
+	for _, mode := range []follower.Mode{follower.Safe, follower.Compatible} {
+		resp, err := r.follower(mode).Text(ctx, "个人信息")
+		if err != nil || resp.Status != 200 || resp.Reply == nil || resp.Reply.Content != "you said 个人信息" {
+			t.Errorf("mode %d in safe mode: %+v %v", mode, resp, err)
+		}
+	}
+	// A captured encrypted request's URL with a plaintext body of one's own.
+	f := r.follower(follower.Safe)
+	u, _, _ := f.Prepare(f.TextMessage("real"))
+	if status, _ := post(t, u, []byte(plain.TextMessage("injected"))); status != 400 && status != 401 {
+		t.Errorf("captured URL with a plaintext body: %d", status)
+	}
+	if r.calls.Load() != 2 {
+		t.Errorf("%d dispatches, want the 2 encrypted messages only", r.calls.Load())
+	}
+}
+
+// Plain mode refuses encrypted messages and says once that the server is misconfigured,
+// instead of answering them all in plaintext under one empty message.
+func TestPlainModeRefusesEncrypted(t *testing.T) {
+	ctx := context.Background()
+	r := newRig(t, nil)
+	var warnings []string
+	r.h.Warn = func(msg string) { warnings = append(warnings, msg) }
+	f := r.follower(follower.Safe)
+	for i := 0; i < 3; i++ {
+		resp, err := f.Text(ctx, "个人信息")
+		if err != nil || resp.Status != 400 || r.lastOutcome() != "encrypted_refused" {
+			t.Errorf("encrypted in plain mode: %+v %v %s", resp, err, r.lastOutcome())
+		}
+	}
+	// An Encrypt element without encrypt_type: refused the same way.
+	u, body, _ := r.follower(follower.Plain).Prepare("<xml><ToUserName><![CDATA[gh_x]]></ToUserName><Encrypt><![CDATA[AAAA]]></Encrypt></xml>")
+	if status, _ := post(t, u, body); status != 400 || r.lastOutcome() != "encrypted_refused" {
+		t.Errorf("an Encrypt body in plain mode: %d %s", status, r.lastOutcome())
+	}
+	if r.calls.Load() != 0 {
+		t.Errorf("%d encrypted messages dispatched", r.calls.Load())
+	}
+	if len(warnings) != 1 || !strings.Contains(warnings[0], "wechat.encoding_mode") {
+		t.Errorf("warnings = %q, want one naming the setting", warnings)
+	}
+	// Unsigned encrypted junk is not a misconfiguration worth a log line: it is refused.
+	if status, _ := post(t, r.srv.URL+"?timestamp=1&nonce=2&encrypt_type=aes", body); status != 401 {
+		t.Errorf("unsigned: %d", status)
+	}
+}
+
+// The same signed request sent again is never dispatched again: it gets the kept reply,
+// and a captured URL with another body gets nothing.
+func TestReplayIsNotDispatchedAgain(t *testing.T) {
+	for _, mode := range []follower.Mode{follower.Plain, follower.Safe} {
+		r := newRig(t, crypter(t, aesKey, ""))
+		f := r.follower(mode)
+		u, body, _ := f.Prepare(f.TextMessage("个人信息"))
+		first, err := f.Post(context.Background(), u, body)
+		if err != nil || first.Reply == nil {
+			t.Fatalf("mode %d: %+v %v", mode, first, err)
+		}
+		again, err := f.Post(context.Background(), u, body)
+		if err != nil || again.Reply == nil || !bytes.Equal(again.Reply.Raw, first.Reply.Raw) || r.lastOutcome() != "replay" {
+			t.Errorf("mode %d: replay got %+v %v (%s)", mode, again, err, r.lastOutcome())
+		}
+		// The captured URL with a new message: not dispatched.
+		_, other, _ := f.Prepare(f.TextMessage("something else"))
+		if mode == follower.Plain {
+			resp, err := f.Post(context.Background(), u, other)
+			if err != nil || !resp.Success || r.lastOutcome() != "replay" {
+				t.Errorf("mode %d: captured URL, new body: %+v %v %s", mode, resp, err, r.lastOutcome())
+			}
+		}
+		if r.calls.Load() != 1 {
+			t.Errorf("mode %d: %d dispatches, want 1", mode, r.calls.Load())
+		}
+	}
+}
+
+func TestMemoryReplaysForgetAfterTheWindow(t *testing.T) {
+	g := wechat.NewMemoryReplays()
+	ctx := context.Background()
+	if ok, _ := g.First(ctx, "k", 20*time.Millisecond); !ok {
+		t.Fatal("a new key was not first")
+	}
+	if ok, _ := g.First(ctx, "k", 20*time.Millisecond); ok {
+		t.Fatal("a replay was first")
+	}
+	time.Sleep(25 * time.Millisecond)
+	if ok, _ := g.First(ctx, "k", 20*time.Millisecond); ok {
+		t.Error("forgotten within the window")
+	}
+	time.Sleep(45 * time.Millisecond)
+	if ok, _ := g.First(ctx, "k", 20*time.Millisecond); !ok {
+		t.Error("remembered past twice the window")
+	}
+}
+
+// Whatever a follower sends, the reply that echoes it is well-formed XML.
+func TestRepliesStayWellFormed(t *testing.T) {
+	r := newRig(t, crypter(t, aesKey, ""))
+	bad := "a\x00b\x01c\x08d\x0be\x1ff\uFFFEg\uFFFFhij \t\n\rk"
+	for _, mode := range []follower.Mode{follower.Plain, follower.Safe} {
+		f := r.follower(mode)
+		f.OpenID = "oFollower\x01\x02000000000000001"
+		resp, err := f.Text(context.Background(), bad)
+		if err != nil || resp.Reply == nil {
+			t.Fatalf("mode %d: the reply does not parse: %+v %v", mode, resp, err)
+		}
+		if want := "you said abcdefghij \t\n\nk"; resp.Reply.Content != want {
+			t.Errorf("mode %d: content %q, want %q", mode, resp.Reply.Content, want)
+		}
+		if resp.Reply.ToUserName != "oFollower000000000000001" {
+			t.Errorf("mode %d: ToUserName %q", mode, resp.Reply.ToUserName)
+		}
+	}
+	for in, want := range map[string]string{"plain": "plain", "中文\u00a0ok": "中文\u00a0ok", "\x00": "", "x\uFFFF": "x", "s\xed\xa0\x80u": "su", "bad\xff utf8": "bad utf8", "\U0001F600": "\U0001F600"} {
+		if got := wechat.XMLText(in); got != want {
+			t.Errorf("XMLText(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// Metric labels come from fixed sets: made-up types are "other".
+func TestObservedTypesAreFixed(t *testing.T) {
+	r := newRig(t, nil)
+	f := r.follower(follower.Plain)
+	ctx := context.Background()
+	cases := []struct{ msg, want string }{
+		{f.TypedMessage(strings.Repeat("x", 3000)), "other"},
+		{f.EventMessage(strings.Repeat("E", 3000), "k"), "event:other"},
+		{f.TypedMessage("image"), "image"},
+		{f.EventMessage("CLICK", "k"), "event:CLICK"},
+	}
+	for _, c := range cases {
+		if _, err := f.Send(ctx, c.msg); err != nil {
+			t.Fatal(err)
+		}
+		r.mu.Lock()
+		got := r.obs[len(r.obs)-1].Type
+		r.mu.Unlock()
+		if got != c.want {
+			t.Errorf("type %q, want %q", got, c.want)
+		}
+	}
 }
