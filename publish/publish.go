@@ -7,6 +7,7 @@ package publish
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -47,6 +48,9 @@ type Store interface {
 	PutUpload(ctx context.Context, u store.Upload) error
 	Publication(ctx context.Context, number int) (store.Publication, error)
 	SavePublication(ctx context.Context, p store.Publication) error
+	TakeLease(ctx context.Context, l store.Lease, ttl time.Duration) (store.Lease, error)
+	RenewLease(ctx context.Context, issue int, owner string, ttl time.Duration) error
+	ReleaseLease(ctx context.Context, issue int, owner string) error
 }
 
 // Reporter hears what a run is doing: a progress display on a terminal, log lines elsewhere.
@@ -75,6 +79,15 @@ type Options struct {
 	Concurrency int
 	// PollTimeout bounds the wait for a publish to finish (default 10 minutes).
 	PollTimeout time.Duration
+	// Runner says who this run is (Owner, a random id, is filled in when empty; Host,
+	// PID and Holder are for the message another run shows while this one holds the
+	// issue).
+	Runner store.Lease
+	// LeaseTTL is how long the run's claim on the issue lasts unless renewed (default 30
+	// seconds); it is renewed while the run lives.
+	LeaseTTL time.Duration
+	// NoWait fails at once, instead of waiting, when another run holds the issue.
+	NoWait bool
 }
 
 // Publisher runs publications.
@@ -167,6 +180,7 @@ type Result struct {
 
 	Previewed      []string
 	PreviewSkipped []string // already previewed with this content
+	PreviewUnknown []string // the answer was lost: may have been sent, not repeated
 
 	ArticleURL string
 	Published  string // "published", "already published", "recovered"
@@ -178,7 +192,7 @@ type Result struct {
 }
 
 // Run publishes the issue at path as far as opt says.
-func (p *Publisher) Run(ctx context.Context, path string, opt Options) (*Result, error) {
+func (p *Publisher) Run(ctx context.Context, path string, opt Options) (_ *Result, err error) {
 	if opt.Theme == nil {
 		t, err := render.LoadTheme("")
 		if err != nil {
@@ -237,6 +251,22 @@ func (p *Publisher) Run(ctx context.Context, path string, opt Options) (*Result,
 	}
 	if p.api == nil {
 		return nil, errors.New("publish: no API client (only a dry run can do without one)")
+	}
+	ctx, release, err := p.claim(ctx, is.Number, opt)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if cause := context.Cause(ctx); err != nil && ctx.Err() != nil && cause != ctx.Err() {
+			err = fmt.Errorf("%w (%v)", cause, err)
+		}
+		release()
+	}()
+	// What another run may have done while this one waited.
+	if pub, err = p.store.Publication(ctx, is.Number); errors.Is(err, store.ErrNotFound) {
+		pub = store.Publication{IssueNumber: is.Number, Step: store.StepParsed, PublishStatus: -1}
+	} else if err != nil {
+		return nil, err
 	}
 
 	if err := p.store.SaveIssue(ctx, is, sourceHash); err != nil {
@@ -304,6 +334,75 @@ func (p *Publisher) Run(ctx context.Context, path string, opt Options) (*Result,
 		res.ArticleURL = pub.ArticleURL
 	}
 	return res, nil
+}
+
+// claim takes the issue's publish lease, waiting while another run holds it (or failing
+// at once with opt.NoWait), and keeps it renewed until release is called. The context it
+// returns ends if the lease is lost, so that a run that stalled past its lease stops
+// before it could repeat what the run that took over does.
+func (p *Publisher) claim(ctx context.Context, issueNumber int, opt Options) (context.Context, func(), error) {
+	ttl := opt.LeaseTTL
+	if ttl <= 0 {
+		ttl = 30 * time.Second
+	}
+	me := opt.Runner
+	me.Issue = issueNumber
+	if me.Owner == "" {
+		var b [12]byte
+		rand.Read(b[:])
+		me.Owner = hex.EncodeToString(b[:])
+	}
+	var told string
+	for {
+		_, err := p.store.TakeLease(ctx, me, ttl)
+		if err == nil {
+			break
+		}
+		var held *store.LeaseHeldError
+		if !errors.As(err, &held) {
+			return nil, nil, err
+		}
+		if opt.NoWait {
+			return nil, nil, fmt.Errorf("%w; not waiting (--no-wait): nothing was done", held)
+		}
+		if msg := held.Error(); msg != told {
+			p.report.Step("%s; waiting…", msg)
+			told = msg
+		}
+		select {
+		case <-time.After(min(time.Second, ttl/4)):
+		case <-ctx.Done():
+			return nil, nil, fmt.Errorf("waiting for %w: %w", held, ctx.Err())
+		}
+	}
+	rctx, cancel := context.WithCancelCause(ctx)
+	done := make(chan struct{})
+	go func() {
+		t := time.NewTicker(ttl / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				err := p.store.RenewLease(rctx, issueNumber, me.Owner, ttl)
+				if errors.Is(err, store.ErrLeaseLost) {
+					cancel(fmt.Errorf("issue %d: another run took over this run's publish lease after it stalled past %s; stopped", issueNumber, ttl))
+					return
+				}
+				// A store that does not answer for a moment is retried at the next tick;
+				// the lease outlives two missed renewals.
+			}
+		}
+	}()
+	release := func() {
+		close(done)
+		cancel(nil)
+		rctx, stop := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer stop()
+		p.store.ReleaseLease(rctx, issueNumber, me.Owner)
+	}
+	return rctx, release, nil
 }
 
 var stepOrder = []string{store.StepParsed, store.StepUploaded, store.StepDrafted, store.StepPreviewed,
@@ -574,7 +673,10 @@ func (p *Publisher) drafted(ctx context.Context, pub *store.Publication, content
 	return p.save(ctx, pub, later(pub.Step, store.StepDrafted))
 }
 
-// preview sends the draft to each staff phone not yet sent this content.
+// preview sends the draft to each staff phone not yet sent this content. A preview is
+// not idempotent on WeChat's side (the phone gets a second message, and previews have a
+// daily quota), so one whose answer was lost is recorded as possibly sent and never
+// repeated blindly.
 func (p *Publisher) preview(ctx context.Context, pub *store.Publication, to []wechat.Recipient, contentHash string, res *Result) error {
 	if len(to) == 0 {
 		return nil
@@ -582,24 +684,41 @@ func (p *Publisher) preview(ctx context.Context, pub *store.Publication, to []we
 	sent := strings.Split(pub.Previewed, "\n")
 	for _, r := range to {
 		key := r.String() + " " + contentHash
-		if slices.Contains(sent, key) {
+		switch {
+		case slices.Contains(sent, key):
 			res.PreviewSkipped = append(res.PreviewSkipped, r.String())
 			p.report.Step("preview to %s: already sent for this content", r)
 			continue
+		case slices.Contains(sent, key+unknownOutcome):
+			res.PreviewUnknown = append(res.PreviewUnknown, r.String())
+			p.report.Step("preview to %s may have been sent by an earlier run (its answer was lost); not repeated", r)
+			continue
 		}
 		p.report.Step("preview to %s", r)
-		if err := p.api.Preview(ctx, r, pub.DraftMediaID); err != nil {
+		err := p.api.Preview(ctx, r, pub.DraftMediaID)
+		switch {
+		case err == nil:
+			res.Previewed = append(res.Previewed, r.String())
+		case wechat.Retryable(err) && ctx.Err() == nil:
+			// No answer, or a server error that may have come after the work: WeChat may
+			// have sent it.
+			key += unknownOutcome
+			res.PreviewUnknown = append(res.PreviewUnknown, r.String())
+			p.report.Step("preview to %s may have been sent (%v); not repeated", r, err)
+		default:
 			return fmt.Errorf("preview to %s: %w", r, err)
 		}
 		sent = append(sent, key)
 		pub.Previewed = strings.TrimPrefix(strings.Join(sent, "\n"), "\n")
-		res.Previewed = append(res.Previewed, r.String())
 		if err := p.save(ctx, pub, later(pub.Step, store.StepPreviewed)); err != nil {
 			return err
 		}
 	}
 	return nil
 }
+
+// unknownOutcome marks a preview whose answer was lost.
+const unknownOutcome = " ?"
 
 // publish submits the draft (unless this content was submitted before) and waits for the
 // job to finish.

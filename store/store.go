@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math/rand/v2"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -21,7 +22,8 @@ import (
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver
-	_ "modernc.org/sqlite"             // the "sqlite" database/sql driver, pure Go
+	"modernc.org/sqlite"               // the "sqlite" database/sql driver, pure Go
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
 // ErrNotFound is returned (wrapped) when a record does not exist.
@@ -64,7 +66,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		db.SetConnMaxIdleTime(5 * time.Minute)
 	}
 	s := &Store{db: db, driver: driver, now: time.Now}
-	if err := s.migrate(ctx); err != nil {
+	if err := s.migrateWhenFree(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open store %s: %w", redact(dsn), err)
 	}
@@ -101,10 +103,8 @@ func parseDSN(dsn string) (driver, source string, err error) {
 	if path == "" {
 		return "", "", fmt.Errorf("store.dsn %q: no file path", dsn)
 	}
-	if dir := filepath.Dir(path); dir != "" {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return "", "", fmt.Errorf("store.dsn %q: %w", dsn, err)
-		}
+	if err := privateFile(path); err != nil {
+		return "", "", fmt.Errorf("store.dsn %q: %w", dsn, err)
 	}
 	q := url.Values{}
 	q.Add("_pragma", "busy_timeout(10000)")
@@ -113,6 +113,34 @@ func parseDSN(dsn string) (driver, source string, err error) {
 	q.Add("_pragma", "synchronous(NORMAL)")
 	q.Set("_txlock", "immediate")
 	return "sqlite", "file:" + path + "?" + q.Encode(), nil
+}
+
+// privateFile makes the SQLite file's folders (0700 where it creates them) and the file
+// itself, readable by its owner only whatever the umask: it holds the account's media IDs
+// and publication history. SQLite gives its -wal and -shm files the database's mode.
+func privateFile(path string) error {
+	dir := filepath.Dir(path)
+	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return err
+		}
+		if err := os.Chmod(dir, 0o700); err != nil {
+			return err
+		}
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	if fi.Mode().Perm()&0o077 != 0 {
+		return f.Chmod(fi.Mode().Perm() &^ 0o077)
+	}
+	return nil
 }
 
 // Close closes the store.
@@ -134,6 +162,33 @@ func (s *Store) rebind(q string) string {
 		b.WriteRune(r)
 	}
 	return b.String()
+}
+
+// migrateWhenFree migrates, trying again while SQLite reports the database busy: processes
+// opening a fresh file together race to set it up (switching it to WAL takes a lock that
+// the busy timeout does not wait for), and each migration checks again under its own
+// lock whether another process applied it meanwhile.
+func (s *Store) migrateWhenFree(ctx context.Context) error {
+	deadline := time.Now().Add(30 * time.Second)
+	wait := 20 * time.Millisecond
+	for {
+		err := s.migrate(ctx)
+		if err == nil || s.driver != "sqlite" || !busy(err) || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-time.After(wait + time.Duration(rand.Int64N(int64(wait)))):
+		case <-ctx.Done():
+			return err
+		}
+		wait = min(2*wait, 500*time.Millisecond)
+	}
+}
+
+// busy reports whether err is SQLite's SQLITE_BUSY (or one of its extended codes).
+func busy(err error) bool {
+	var se *sqlite.Error
+	return errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_BUSY
 }
 
 // migrate applies, each in its own transaction, the migrations not yet applied. On

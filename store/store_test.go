@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"wxpub/internal/testenv"
 	"wxpub/issue"
@@ -245,5 +246,64 @@ func itemBodies(t *testing.T, open func(*testing.T) *Store) {
 	}
 	if got, err := s.ItemBodies(ctx, nil); err != nil || len(got) != 0 {
 		t.Errorf("no ids: %v %v", got, err)
+	}
+}
+
+func TestLeasesSQLite(t *testing.T)   { leases(t, openSQLite) }
+func TestLeasesPostgres(t *testing.T) { leases(t, openPostgres) }
+
+// One run at a time holds an issue's lease; an expired one is taken over, and the run
+// that lost it cannot renew it.
+func leases(t *testing.T, open func(*testing.T) *Store) {
+	s := open(t)
+	ctx := context.Background()
+	now := time.Unix(1_800_000_000, 0)
+	s.now = func() time.Time { return now }
+	a := Lease{Issue: 135, Owner: "run-a", Host: "h1", PID: 10, Holder: "li"}
+	b := Lease{Issue: 135, Owner: "run-b", Host: "h2", PID: 20, Holder: "wang"}
+	if _, err := s.TakeLease(ctx, a, 30*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	_, err := s.TakeLease(ctx, b, 30*time.Second)
+	var held *LeaseHeldError
+	if !errors.As(err, &held) || held.Holder.Owner != "run-a" || held.Holder.Host != "h1" || held.Holder.PID != 10 {
+		t.Fatalf("second run: %v", err)
+	}
+	if !strings.Contains(err.Error(), "issue 135 is being published by li@h1/10 since") {
+		t.Errorf("message: %v", err)
+	}
+	// Another issue is free.
+	if _, err := s.TakeLease(ctx, Lease{Issue: 136, Owner: "run-b", Host: "h2", PID: 20}, time.Minute); err != nil {
+		t.Errorf("another issue: %v", err)
+	}
+	// Renewed, it stays a's past its first expiry.
+	now = now.Add(25 * time.Second)
+	if err := s.RenewLease(ctx, 135, "run-a", 30*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	now = now.Add(25 * time.Second)
+	if _, err := s.TakeLease(ctx, b, 30*time.Second); !errors.As(err, &held) {
+		t.Fatalf("taken while renewed: %v", err)
+	}
+	// a dies: after the expiry b takes over, and a cannot renew.
+	now = now.Add(31 * time.Second)
+	if _, err := s.TakeLease(ctx, b, 30*time.Second); err != nil {
+		t.Fatalf("take over an expired lease: %v", err)
+	}
+	if err := s.RenewLease(ctx, 135, "run-a", 30*time.Second); !errors.Is(err, ErrLeaseLost) {
+		t.Errorf("renew a lost lease: %v", err)
+	}
+	// Released, it is free at once; a's release of b's lease does nothing.
+	if err := s.ReleaseLease(ctx, 135, "run-a"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.TakeLease(ctx, a, time.Minute); !errors.As(err, &held) {
+		t.Errorf("a released b's lease: %v", err)
+	}
+	if err := s.ReleaseLease(ctx, 135, "run-b"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.TakeLease(ctx, a, time.Minute); err != nil {
+		t.Errorf("after release: %v", err)
 	}
 }
