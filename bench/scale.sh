@@ -7,6 +7,9 @@
 #
 #   bash bench/scale.sh [seconds per run, default 10]
 set -euo pipefail
+# Machines default to GOTOOLCHAIN=local and an older Go; wxpub is built and tested with
+# this release, which the Go module proxy serves as a toolchain.
+export GOTOOLCHAIN=go1.27.3
 cd "$(dirname "$0")/.."
 secs=${1:-10}
 work=$(mktemp -d)
@@ -32,9 +35,9 @@ export WXPUB_REDIS_PREFIX="$prefix"
 "$work/wxpub" import --url https://mp.weixin.qq.com/s/sample135 issue/testdata/sample-135.md >/dev/null
 
 serve() { # port [redis]
-  WXPUB_SERVER_ADDR=127.0.0.1:$1 WXPUB_REDIS_ADDR=${2:-} "$work/wxpub" serve --log-format json >>"$work/serve.log" 2>&1 &
+  WXPUB_SERVER_ADDR=127.0.0.1:$1 WXPUB_SERVER_ADMIN_ADDR=127.0.0.1:$(($1 + 1000)) WXPUB_REDIS_ADDR=${2:-} "$work/wxpub" serve --log-format json >>"$work/serve.log" 2>&1 &
   pids+=($!)
-  until curl -sf http://127.0.0.1:$1/readyz >/dev/null; do sleep 0.1; done
+  until curl -sf http://127.0.0.1:$(($1 + 1000))/readyz >/dev/null; do sleep 0.1; done
 }
 load() { # label urls
   "$work/loadgen" -label "$1" -url "$2" -token benchtoken -mode plain -conns 32 -duration ${secs}s

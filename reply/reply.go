@@ -141,7 +141,7 @@ func lang(q string) issue.Lang {
 }
 
 func answerText(q string, idx Index) (Reply, error) {
-	q = strings.TrimSpace(q)
+	q = capRunes(strings.TrimSpace(q), MaxQueryRunes)
 	l := lang(q)
 	low := strings.ToLower(q)
 	switch {

@@ -12,6 +12,7 @@ import (
 
 	"wxpub/cluster"
 	"wxpub/config"
+	"wxpub/internal/outfile"
 	"wxpub/issue"
 	"wxpub/lint"
 	"wxpub/render"
@@ -23,6 +24,8 @@ type App struct {
 	Config *config.Config
 	Log    *logrus.Logger
 	Out    io.Writer
+	// Err is where findings and problems go beside the command's output.
+	Err io.Writer
 
 	cluster *cluster.Cluster // nil without redis.addr
 }
@@ -112,6 +115,15 @@ func (a *App) Render(path, out string) error {
 	if err != nil {
 		return err
 	}
+	// What WeChat would refuse is not written: the same errors as lint.
+	if fs := lint.Check(is, art, t); fs.Errors() > 0 {
+		for _, f := range fs {
+			if f.Severity == lint.Error {
+				fmt.Fprintln(a.Err, f)
+			}
+		}
+		return &exitError{msg: fmt.Sprintf("%s: %s; nothing written", path, fs.Summary())}
+	}
 	if err := a.write(out, []byte(art.Content)); err != nil {
 		return err
 	}
@@ -154,7 +166,7 @@ func (a *App) Lint(path string) error {
 		fmt.Fprintln(a.Out, f)
 	}
 	if n := fs.Errors(); n > 0 {
-		return &exitError{msg: fmt.Sprintf("%s: %d errors", path, n)}
+		return &exitError{msg: fmt.Sprintf("%s: %s", path, fs.Summary())}
 	}
 	return nil
 }
@@ -173,30 +185,12 @@ func (a *App) Inspect(path string) error {
 	return err
 }
 
-// write writes data to a file atomically (a temporary file renamed into place, so a failed
-// run never leaves half a file), or to standard output.
+// write writes data to path ("" or "-" for standard output), never destroying what was
+// there (see package outfile).
 func (a *App) write(path string, data []byte) error {
 	if path == "" || path == "-" {
 		_, err := a.Out.Write(data)
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".wxpub-*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
+	return outfile.Write(path, data, outfile.Public)
 }

@@ -83,7 +83,18 @@ func TestInspectShape(t *testing.T) {
 	if links, ok := item["links"].([]any); !ok || len(links) != 0 {
 		t.Errorf("links must be an empty list, got %v", item["links"])
 	}
-	w := doc["warnings"].([]any)[0].(map[string]any)
+	if ws, ok := doc["warnings"].([]any); !ok || len(ws) != 0 {
+		t.Errorf("the sample's warnings must be an empty list, got %v", doc["warnings"])
+	}
+	vout, err := run(t, "inspect", variations)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var vdoc map[string]any
+	if err := json.Unmarshal([]byte(vout), &vdoc); err != nil {
+		t.Fatal(err)
+	}
+	w := vdoc["warnings"].([]any)[0].(map[string]any)
 	if k := keys(w); k != "line,message" {
 		t.Errorf("warning keys = %s", k)
 	}
@@ -123,7 +134,7 @@ func TestLintExit(t *testing.T) {
 	if err != nil {
 		t.Errorf("lint of the sample failed: %v", err)
 	}
-	if !strings.Contains(out, "sample-135.md:39: warning: placeholder link") {
+	if !strings.Contains(out, "sample-135.md:39: note: 10 “查看更多”-style placeholder links removed") || strings.Contains(out, "warning") {
 		t.Errorf("lint output = %q", out)
 	}
 	bad := filepath.Join(t.TempDir(), "long.md")
@@ -133,8 +144,16 @@ func TestLintExit(t *testing.T) {
 	}
 	out, err = run(t, "lint", bad)
 	var ee *exitError
-	if !errors.As(err, &ee) || !strings.Contains(out, bad+":2: title") {
+	if !errors.As(err, &ee) || !strings.Contains(out, bad+":2: title") || !strings.Contains(out, bad+":1: warning: no issue number") || !strings.HasSuffix(err.Error(), ": 1 error, 1 warning") {
 		t.Errorf("lint of an over-long title: err %v, output %q", err, out)
+	}
+	// render refuses what lint refuses, and writes nothing.
+	html := filepath.Join(t.TempDir(), "out.html")
+	if _, err := run(t, "render", bad, "-o", html); err == nil || !strings.Contains(err.Error(), "1 error") {
+		t.Errorf("render of an over-long title: %v", err)
+	}
+	if _, err := os.Stat(html); err == nil {
+		t.Error("render wrote an article WeChat would refuse")
 	}
 }
 
@@ -195,5 +214,31 @@ func TestBinaryExitStatus(t *testing.T) {
 	var line map[string]any
 	if err := json.Unmarshal(stderr.Bytes(), &line); err != nil || line["msg"] != "rendered" || line["level"] != "info" {
 		t.Errorf("json log line = %q (%v)", stderr.String(), err)
+	}
+}
+
+// -o writes through a symlink and names the user's path when it fails.
+func TestOutputPath(t *testing.T) {
+	dir := t.TempDir()
+	real := filepath.Join(dir, "real.html")
+	link := filepath.Join(dir, "link.html")
+	if err := os.WriteFile(real, []byte("old"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(real, link); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := run(t, "render", sample, "-o", link); err != nil {
+		t.Fatal(err)
+	}
+	fi, _ := os.Lstat(link)
+	data, _ := os.ReadFile(real)
+	rfi, _ := os.Stat(real)
+	if fi.Mode()&os.ModeSymlink == 0 || !strings.HasPrefix(string(data), "<section") || rfi.Mode().Perm() != 0o600 {
+		t.Errorf("link %v, target %.20q mode %v", fi.Mode(), data, rfi.Mode().Perm())
+	}
+	bad := filepath.Join(dir, "no-such-folder", "out.html")
+	if _, err := run(t, "render", sample, "-o", bad); err == nil || !strings.Contains(err.Error(), "write "+bad+":") || strings.Contains(err.Error(), ".wxpub-") {
+		t.Errorf("err = %v, want one naming %s", err, bad)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/user"
 	"strings"
 
 	"github.com/sirupsen/logrus"
@@ -20,7 +21,18 @@ import (
 
 // publishFlags are the flags of `wxpub publish`.
 type publishFlags struct {
-	publish, broadcast, yes, dryRun bool
+	publish, broadcast, yes, dryRun, noWait bool
+}
+
+// runner says who this process is, for the message another publish run shows while this
+// one holds an issue.
+func runner() store.Lease {
+	host, _ := os.Hostname()
+	name := ""
+	if u, err := user.Current(); err == nil {
+		name = u.Username
+	}
+	return store.Lease{Host: host, PID: os.Getpid(), Holder: name}
 }
 
 // openStore opens the configured store; the caller closes it.
@@ -82,7 +94,8 @@ func (a *App) publish(ctx context.Context, path string, f publishFlags, in io.Re
 	}
 	p := publish.New(api, st, a.reporter(), nil)
 	res, err := p.Run(ctx, path, publish.Options{PreviewTo: to, Publish: f.publish, Broadcast: f.broadcast, DryRun: f.dryRun,
-		Theme: t, Author: a.Config.Render.Author, Concurrency: a.Config.Publish.Concurrency, PollTimeout: a.Config.Publish.PollTimeout})
+		Theme: t, Author: a.Config.Render.Author, Concurrency: a.Config.Publish.Concurrency, PollTimeout: a.Config.Publish.PollTimeout,
+		Runner: runner(), LeaseTTL: a.Config.Publish.LeaseTTL, NoWait: f.noWait})
 	if res != nil {
 		a.summary(res)
 		if !res.DryRun {
@@ -124,12 +137,18 @@ func (a *App) summary(r *publish.Result) {
 	if r.Draft != "" {
 		fmt.Fprintf(w, "  draft:     %s %s\n", r.Draft, r.DraftMediaID)
 	}
-	if len(r.Previewed) > 0 || len(r.PreviewSkipped) > 0 {
-		fmt.Fprintf(w, "  preview:   sent to %s", strings.Join(r.Previewed, ", "))
-		if len(r.PreviewSkipped) > 0 {
-			fmt.Fprintf(w, "; already sent to %s", strings.Join(r.PreviewSkipped, ", "))
-		}
-		fmt.Fprintln(w)
+	var preview []string
+	if len(r.Previewed) > 0 {
+		preview = append(preview, "sent to "+strings.Join(r.Previewed, ", "))
+	}
+	if len(r.PreviewSkipped) > 0 {
+		preview = append(preview, "already sent to "+strings.Join(r.PreviewSkipped, ", "))
+	}
+	if len(r.PreviewUnknown) > 0 {
+		preview = append(preview, "may have been sent to "+strings.Join(r.PreviewUnknown, ", ")+" (the answer was lost; not repeated)")
+	}
+	if len(preview) > 0 {
+		fmt.Fprintf(w, "  preview:   %s\n", strings.Join(preview, "; "))
 	}
 	if r.Published != "" {
 		fmt.Fprintf(w, "  publish:   %s %s\n", r.Published, r.ArticleURL)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -86,18 +87,26 @@ func TestPublishWithoutAccount(t *testing.T) {
 }
 
 func TestDemo(t *testing.T) {
+	// From a folder outside the repository: the sample comes from the binary.
+	t.Chdir(t.TempDir())
 	dir := filepath.Join(t.TempDir(), "demo")
-	t.Setenv("WXPUB_SERVER_ADDR", "127.0.0.1:0")
-	out, err := run(t, "demo", sample, "--exit", "--dir", dir, "--addr", "127.0.0.1:0")
+	ports := []string{"--sandbox-addr", "127.0.0.1:0", "--addr", "127.0.0.1:0", "--admin-addr", "127.0.0.1:0"}
+	out, err := run(t, append([]string{"demo", "--exit", "--dir", dir}, ports...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	cfg := filepath.Join(dir, "wxpub.yaml")
-	if !strings.Contains(out, "Read the article:   http://127.0.0.1:") || !strings.Contains(out, "publish:   published") || !strings.Contains(out, cfg) || !strings.Contains(out, "curl -s 'http://127.0.0.1:") {
+	if !strings.Contains(out, "Article:      http://127.0.0.1:") || !strings.Contains(out, "publish:   published") || !strings.Contains(out, cfg) {
 		t.Errorf("demo output:\n%s", out)
 	}
+	// With --exit the servers have stopped: nothing is offered that needs them.
+	for _, gone := range []string{"curl", "Message callback", "Sandbox index", "Ctrl-C"} {
+		if strings.Contains(out, gone) {
+			t.Errorf("--exit output offers %q, which has stopped:\n%s", gone, out)
+		}
+	}
 	// The demo's config works for ask: the published sample answers with its article.
-	art := strings.Fields(out[strings.Index(out, "Read the article:"):])[3]
+	art := strings.Fields(out[strings.Index(out, "Article:"):])[1]
 	if got, err := run(t, "--config", cfg, "ask", "区块链"); err != nil || !strings.Contains(got, art) {
 		t.Errorf("ask with the demo config: %v\n%s", err, got)
 	}
@@ -105,8 +114,37 @@ func TestDemo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer st.Close()
 	if is, err := st.Issue(context.Background(), 135); err != nil || is.ArticleURL == "" {
 		t.Errorf("demo store: %+v %v", is, err)
+	}
+	st.Close()
+	// The config holds the secret and the folder the store: private, whatever the umask.
+	for path, want := range map[string]os.FileMode{dir: 0o700, cfg: 0o600, filepath.Join(dir, "wxpub.db"): 0o600} {
+		if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != want {
+			t.Errorf("%s: mode %v, want %v (%v)", path, fi.Mode().Perm(), want, err)
+		}
+	}
+	if data, _ := os.ReadFile(cfg); strings.Contains(string(data), "max_clock_skew") {
+		t.Errorf("the demo config turns off the clock check:\n%s", data)
+	}
+	// Run again: its own folder is emptied and reused.
+	if _, err := run(t, append([]string{"demo", "--exit", "--dir", dir}, ports...)...); err != nil {
+		t.Errorf("a second demo in its own folder: %v", err)
+	}
+}
+
+// The demo never empties a folder it did not make.
+func TestDemoRefusesAForeignFolder(t *testing.T) {
+	dir := t.TempDir()
+	doc := filepath.Join(dir, "contract.docx")
+	if err := os.WriteFile(doc, []byte("precious"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := run(t, "demo", "--exit", "--dir", dir, "--sandbox-addr", "127.0.0.1:0", "--addr", "127.0.0.1:0", "--admin-addr", "127.0.0.1:0")
+	if err == nil || !strings.Contains(err.Error(), "not empty") || !strings.Contains(err.Error(), dir) {
+		t.Errorf("err = %v", err)
+	}
+	if data, err := os.ReadFile(doc); err != nil || string(data) != "precious" {
+		t.Errorf("the user's file was touched: %q %v", data, err)
 	}
 }

@@ -1,8 +1,10 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"runtime"
@@ -32,7 +34,7 @@ Settings come from wxpub.yaml (or --config), WXPUB_* environment variables and f
 			if err != nil {
 				return err
 			}
-			app = &App{Config: c, Log: newLogger(c.Log, os.Stderr), Out: cmd.OutOrStdout()}
+			app = &App{Config: c, Log: newLogger(c.Log, os.Stderr), Out: cmd.OutOrStdout(), Err: cmd.ErrOrStderr()}
 			if c.File != "" {
 				app.Log.WithField("file", c.File).Debug("config read")
 			}
@@ -64,6 +66,34 @@ Settings come from wxpub.yaml (or --config), WXPUB_* environment variables and f
 		newAskCmd(get),
 		newVersionCmd(),
 	)
+	// Mistakes in the command line end with a hint to --help (see main).
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return &usageError{cmd: c, err: err} })
+	var withHint func(c *cobra.Command)
+	withHint = func(c *cobra.Command) {
+		if args := c.Args; args != nil {
+			c.Args = func(cmd *cobra.Command, a []string) error {
+				if err := args(cmd, a); err != nil {
+					return &usageError{cmd: cmd, err: err}
+				}
+				return nil
+			}
+		}
+		for _, sub := range c.Commands() {
+			withHint(sub)
+		}
+	}
+	withHint(root)
+	// pflag shows a boolean flag as --json[=true|false]: it takes no value, so say --json.
+	usage := root.UsageFunc()
+	root.SetUsageFunc(func(c *cobra.Command) error {
+		w := c.OutOrStderr()
+		var b bytes.Buffer
+		c.SetOut(&b)
+		err := usage(c)
+		c.SetOut(w)
+		io.WriteString(w, strings.ReplaceAll(b.String(), "[=true|false]", "             "))
+		return err
+	})
 	return root
 }
 
@@ -153,7 +183,10 @@ func newPublishCmd(app func() *App) *cobra.Command {
   --broadcast    mass-send it to every follower (asks, unless --yes)
 
 It is safe to run again: every step is recorded, so a rerun finishes an interrupted job and
-repeats nothing (no second upload, draft, publish or send).`,
+repeats nothing (no second draft, publish or send; a preview whose answer was lost is
+reported and not repeated). Runs on the same issue and store take turns: a second run
+waits for the first ("issue 135 is being published by …; waiting…"), or with --no-wait
+exits non-zero at once.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return app().Publish(cmd.Context(), args[0], f, cmd.InOrStdin())
@@ -164,6 +197,7 @@ repeats nothing (no second upload, draft, publish or send).`,
 	c.Flags().BoolVar(&f.broadcast, "broadcast", false, "mass-send to ALL followers (asks for confirmation)")
 	c.Flags().BoolVar(&f.yes, "yes", false, "confirm --broadcast without asking")
 	c.Flags().BoolVar(&f.dryRun, "dry-run", false, "stop before the first API call and say what would be sent")
+	c.Flags().BoolVar(&f.noWait, "no-wait", false, "fail at once if another run is publishing the same issue, instead of waiting for it")
 	themeFlags(c)
 	return c
 }
@@ -182,7 +216,7 @@ wechat.app_secret (or its demo ones when unset); point wxpub at it with wechat.a
 			return app().Sandbox(ctx)
 		},
 	}
-	c.Flags().String("addr", "127.0.0.1:8081", "listen address")
+	c.Flags().String("sandbox-addr", "127.0.0.1:8081", "where the sandbox listens (sandbox.addr)")
 	return c
 }
 
@@ -192,9 +226,13 @@ func newDemoCmd(app func() *App) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "demo [FILE]",
 		Short: "Publish the sample issue to a local sandbox: no account, no config",
-		Args:  cobra.MaximumNArgs(1),
+		Long: `demo starts a local WeChat API sandbox, publishes an issue to it (the built-in sample
+issue No. 135 unless FILE is given) and runs the message callback over the result, so that
+followers' keywords can be tried. Its store and config go to --dir, a folder it creates
+(or one an earlier demo made); it refuses any other folder that is not empty.`,
+		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			path := "issue/testdata/sample-135.md"
+			path := ""
 			if len(args) == 1 {
 				path = args[0]
 			}
@@ -203,9 +241,11 @@ func newDemoCmd(app func() *App) *cobra.Command {
 			return app().Demo(ctx, path, dir, exit)
 		},
 	}
-	c.Flags().StringVar(&dir, "dir", "wxpub-data/demo", "where the demo keeps its store and config (emptied first)")
+	c.Flags().StringVar(&dir, "dir", "wxpub-data/demo", "where the demo keeps its store and config (a new folder, or one an earlier demo made)")
 	c.Flags().BoolVar(&exit, "exit", false, "stop after publishing instead of serving until Ctrl-C")
-	c.Flags().String("addr", "127.0.0.1:8081", "sandbox listen address (a free port if taken)")
+	c.Flags().String("sandbox-addr", "127.0.0.1:8081", "where the sandbox listens (a free port if taken)")
+	c.Flags().String("addr", "127.0.0.1:8080", "where the message callback listens (a free port if taken)")
+	c.Flags().String("admin-addr", "127.0.0.1:9090", "where /healthz, /readyz and /metrics listen (a free port if taken)")
 	return c
 }
 
@@ -221,10 +261,11 @@ func newServeCmd(app func() *App) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the message callback: answer followers' keywords with newsletter items",
-		Long: `serve runs the WeChat message callback at server.addr + server.path, with /healthz,
-/readyz and /metrics beside it. It answers followers' keywords from every issue in the
-store, in their language, and keeps its index up to date as issues are imported or
-published. SIGINT or SIGTERM stops it gracefully.`,
+		Long: `serve runs the WeChat message callback at server.addr + server.path (that listener
+answers nothing else), and /healthz, /readyz and /metrics (GET and HEAD) on
+server.admin_addr, a listener of their own to keep off the public network. It answers
+followers' keywords from every issue in the store, in their language, and keeps its index
+up to date as issues are imported or published. SIGINT or SIGTERM stops it gracefully.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx, stop := signalContext(cmd.Context())
@@ -232,7 +273,8 @@ published. SIGINT or SIGTERM stops it gracefully.`,
 			return app().Serve(ctx, nil)
 		},
 	}
-	c.Flags().String("listen", "127.0.0.1:8080", "listen address (server.addr)")
+	c.Flags().String("addr", "127.0.0.1:8080", "where the message callback listens (server.addr)")
+	c.Flags().String("admin-addr", "127.0.0.1:9090", `where /healthz, /readyz and /metrics listen (server.admin_addr; "" turns them off)`)
 	return c
 }
 

@@ -2,11 +2,19 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
 
+	"wxpub/config"
+	"wxpub/internal/outfile"
+	"wxpub/issue"
 	"wxpub/wechat"
 	"wxpub/wechat/sandbox"
 )
@@ -29,25 +37,78 @@ func (a *App) Sandbox(ctx context.Context) error {
 	return nil
 }
 
-// Demo publishes an issue to a sandbox it starts, with a store and config of its own under
-// dir, and runs the message callback over that store, so that `wxpub ask` and signed POSTs
-// get answers. It prints where to read the article and how to ask, and, unless exit,
-// serves until ctx ends.
+// demoMarker marks a folder as the demo's own: only such a folder is emptied by the next
+// demo.
+const demoMarker = ".wxpub-demo"
+
+// prepareDemoDir makes dir ready for a demo: created if missing, emptied if an earlier
+// demo made it; any other folder with something in it is refused, untouched.
+func prepareDemoDir(dir string) error {
+	entries, err := os.ReadDir(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+	case err != nil:
+		return fmt.Errorf("demo folder %s: %w", dir, err)
+	case len(entries) == 0:
+	default:
+		if _, err := os.Stat(filepath.Join(dir, demoMarker)); err != nil {
+			return fmt.Errorf("demo folder %s is not empty and was not made by wxpub demo: choose another with --dir (nothing was changed)", dir)
+		}
+		if err := os.RemoveAll(dir); err != nil {
+			return fmt.Errorf("empty the demo folder %s: %w", dir, err)
+		}
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("demo folder %s: %w", dir, err)
+	}
+	if err := os.Chmod(dir, 0o700); err != nil {
+		return fmt.Errorf("demo folder %s: %w", dir, err)
+	}
+	return os.WriteFile(filepath.Join(dir, demoMarker), []byte("This folder was made by `wxpub demo`; the next demo empties it.\n"), 0o600)
+}
+
+// selfCommand is how the user ran wxpub, for the commands the demo suggests: the binary's
+// name, or `go run ./cmd/wxpub` when it runs from a build cache.
+func selfCommand() string {
+	exe, err := os.Executable()
+	if err != nil || strings.Contains(exe, "go-build") {
+		return "go run ./cmd/wxpub"
+	}
+	return "wxpub"
+}
+
+// Demo publishes an issue (the built-in sample when path is "") to a sandbox it starts,
+// with a store and config of its own under dir, and runs the message callback over that
+// store, so that `wxpub ask` and signed POSTs get answers. It prints where to read the
+// article and how to ask, and, unless exit, serves until ctx ends.
 func (a *App) Demo(ctx context.Context, path, dir string, exit bool) error {
-	if err := os.RemoveAll(dir); err != nil {
+	if err := prepareDemoDir(dir); err != nil {
 		return err
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	abs, _ := filepath.Abs(dir)
-	serveAddr, err := freeAddr(a.Config.Server.Addr)
+	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return err
 	}
-	const demoToken = "wxpub-demo-token"
-	sbOpt := sandbox.Options{Token: demoToken, CallbackURL: "http://" + serveAddr + a.Config.Server.Path}
-	sb, err := sandbox.Start(a.Config.Sandbox.Addr, sbOpt)
+	if path == "" {
+		path = filepath.Join(abs, "sample-135.md")
+		if err := outfile.Write(path, issue.Sample, outfile.Public); err != nil {
+			return err
+		}
+	}
+	// The demo's settings are a copy: the app's own stay as they were read.
+	cfg := *a.Config
+	c := &cfg
+	if c.Server.Addr, err = freeAddr(c.Server.Addr); err != nil {
+		return err
+	}
+	if c.Server.AdminAddr != "" {
+		if c.Server.AdminAddr, err = freeAddr(c.Server.AdminAddr); err != nil {
+			return err
+		}
+	}
+	const demoToken = "wxpubDemoToken"
+	sbOpt := sandbox.Options{Token: demoToken, CallbackURL: "http://" + c.Server.Addr + c.Server.Path}
+	sb, err := sandbox.Start(c.Sandbox.Addr, sbOpt)
 	if err != nil {
 		// The configured port is taken: any free one will do for a demo.
 		if sb, err = sandbox.Start("127.0.0.1:0", sbOpt); err != nil {
@@ -55,9 +116,12 @@ func (a *App) Demo(ctx context.Context, path, dir string, exit bool) error {
 		}
 	}
 	defer sb.Close()
-	dsn := "sqlite://" + filepath.Join(abs, "wxpub.db")
+	c.WeChat.AppID, c.WeChat.AppSecret, c.WeChat.APIBase, c.WeChat.Token = sandbox.DemoAppID, sandbox.DemoAppSecret, sb.URL(), demoToken
+	c.WeChat.EncodingMode, c.WeChat.AESKey, c.WeChat.AESKeyPrevious = config.ModePlain, "", ""
+	c.WeChat.PreviewTo = []string{"wxname:demo_staff"}
+	c.Store.DSN = "sqlite://" + filepath.Join(abs, "wxpub.db")
 	cfgPath := filepath.Join(abs, "wxpub.yaml")
-	cfg := fmt.Sprintf(`# Written by wxpub demo: the demo's sandbox account, store and callback.
+	cfgText := fmt.Sprintf(`# Written by wxpub demo: the demo's sandbox account, store and callback.
 wechat:
   app_id: %s
   app_secret: %s
@@ -67,15 +131,14 @@ store:
   dsn: %s
 server:
   addr: %s
-  max_clock_skew: 0   # so that the pre-signed example request below keeps working
-`, sandbox.DemoAppID, sandbox.DemoAppSecret, sb.URL(), demoToken, dsn, serveAddr)
-	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
+  admin_addr: "%s"
+`, c.WeChat.AppID, c.WeChat.AppSecret, c.WeChat.APIBase, demoToken, c.Store.DSN, c.Server.Addr, c.Server.AdminAddr)
+	// It holds the (sandbox's) AppSecret, as a real one would.
+	if err := outfile.Write(cfgPath, []byte(cfgText), outfile.Private); err != nil {
 		return err
 	}
-	c := a.Config
-	c.WeChat.AppID, c.WeChat.AppSecret, c.WeChat.APIBase, c.WeChat.Token = sandbox.DemoAppID, sandbox.DemoAppSecret, sb.URL(), demoToken
-	c.WeChat.PreviewTo = []string{"wxname:demo_staff"}
-	c.Store.DSN, c.Server.Addr, c.Server.MaxClockSkew = dsn, serveAddr, 0
+	demo := &App{Config: c, Log: a.Log, Out: a.Out}
+	defer demo.Close()
 	fmt.Fprintf(a.Out, "WeChat API sandbox on %s (no account needed)\n", sb.URL())
 
 	// The callback server runs beside the publish, over the same store.
@@ -85,39 +148,52 @@ server:
 	up := make(chan struct{})
 	var reindex func(context.Context) error
 	go func() {
-		served <- a.Serve(sctx, func(_ string, refresh func(context.Context) error) { reindex = refresh; close(up) })
+		served <- demo.Serve(sctx, func(_ Listening, refresh func(context.Context) error) { reindex = refresh; close(up) })
 	}()
 	select {
 	case <-up:
 	case err := <-served:
 		return err
 	}
-	res, err := a.publish(ctx, path, publishFlags{publish: true}, nil)
+	res, err := demo.publish(ctx, path, publishFlags{publish: true}, nil)
 	if err != nil {
+		stop()
+		<-served
 		return err
 	}
 	// The server would find the issue on its timer; the examples below should work now.
 	if err := reindex(ctx); err != nil {
 		return err
 	}
-	const ts, nonce = "1700000000", "1"
+	self := selfCommand()
 	fmt.Fprintf(a.Out, `
-Read the article:   %s
-Sandbox index:      %s/
-Message callback:   http://%s%s  (token %s)
-Demo config:        %s
+Article:      %s
+Demo config:  %s
 
-Ask as a follower would:
-  go run ./cmd/wxpub ask --config %s 个人信息
-  go run ./cmd/wxpub ask --config %s "contact tracing"
-Or post a signed message to the callback:
-  curl -s 'http://%s%s?signature=%s&timestamp=%s&nonce=%s' -d '<xml><ToUserName><![CDATA[gh_demo]]></ToUserName><FromUserName><![CDATA[oDemoFollower0000000000000001]]></FromUserName><CreateTime>%s</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[区块链]]></Content><MsgId>1</MsgId></xml>'
-`, res.ArticleURL, sb.URL(), serveAddr, c.Server.Path, demoToken, cfgPath, cfgPath, cfgPath,
-		serveAddr, c.Server.Path, wechat.Signature(demoToken, ts, nonce), ts, nonce, ts)
-	if !exit {
-		fmt.Fprintln(a.Out, "\nCtrl-C stops the demo.")
-		<-ctx.Done()
+Ask as a follower would (reads the demo's store; no server needed):
+  %s ask --config %s 个人信息
+  %s ask --config %s "contact tracing"
+`, res.ArticleURL, cfgPath, self, cfgPath, self, cfgPath)
+	if exit {
+		stop()
+		return <-served
 	}
+	ts := strconv.FormatInt(time.Now().Unix(), 10)
+	const nonce = "20201"
+	fmt.Fprintf(a.Out, `
+While the demo runs:
+  Sandbox index:     %s/  (drafts, articles, calls)
+  Message callback:  http://%s%s  (token %s)
+  Metrics:           http://%s/metrics
+
+Post a message to the callback as WeChat would (signed for the next %s; sent twice, the
+second is a replay and gets the kept reply, never a second search):
+  curl -s 'http://%s%s?signature=%s&timestamp=%s&nonce=%s' -d '<xml><ToUserName><![CDATA[gh_demo]]></ToUserName><FromUserName><![CDATA[oDemoFollower0000000000000001]]></FromUserName><CreateTime>%s</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[区块链]]></Content><MsgId>1</MsgId></xml>'
+
+Ctrl-C stops the demo.
+`, sb.URL(), c.Server.Addr, c.Server.Path, demoToken, c.Server.AdminAddr, c.Server.MaxClockSkew,
+		c.Server.Addr, c.Server.Path, wechat.Signature(demoToken, ts, nonce), ts, nonce, ts)
+	<-ctx.Done()
 	stop()
 	return <-served
 }

@@ -23,10 +23,11 @@ import (
 
 // replica is one wxpub serve, sharing nothing with another but Redis and PostgreSQL.
 type replica struct {
-	app *App
-	srv *server
-	web *httptest.Server
-	f   *follower.Follower
+	app   *App
+	srv   *server
+	web   *httptest.Server // the public listener
+	admin *httptest.Server
+	f     *follower.Follower
 }
 
 func newReplica(t *testing.T) *replica {
@@ -47,10 +48,18 @@ func newReplica(t *testing.T) *replica {
 	if err != nil {
 		t.Fatal(err)
 	}
-	web := httptest.NewServer(s.mux)
+	web := httptest.NewServer(s.public)
+	admin := httptest.NewServer(s.admin)
 	go s.run(ctx)
-	t.Cleanup(func() { cancel(); web.Close(); idx.Close(); st.Close(); a.Close() })
-	return &replica{app: a, srv: s, web: web, f: follower.New(web.URL+"/wechat", "scaletoken", follower.Plain)}
+	t.Cleanup(func() {
+		cancel()
+		web.Close()
+		admin.Close()
+		idx.Close()
+		st.Close()
+		a.Close()
+	})
+	return &replica{app: a, srv: s, web: web, admin: admin, f: follower.New(web.URL+"/wechat", "scaletoken", follower.Plain)}
 }
 
 // shared sets up what the replicas share: a PostgreSQL schema and a Redis prefix of this
@@ -188,7 +197,7 @@ func TestTwoReplicas(t *testing.T) {
 			t.Errorf("%s during the outage: %+v / %+v", r.web.URL, first, second)
 		}
 	}
-	if code, body := get(t, a.web.URL+"/readyz"); code != 200 || !strings.Contains(body, "store: unreachable") || !strings.Contains(body, "redis: unreachable") {
+	if code, body := get(t, a.admin.URL+"/readyz"); code != 200 || !strings.Contains(body, "store: unreachable") || !strings.Contains(body, "redis: unreachable") {
 		t.Errorf("readyz during the outage: %d %s", code, body)
 	}
 	// They come back: sharing resumes without a restart.

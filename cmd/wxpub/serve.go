@@ -8,17 +8,15 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"os"
-	"runtime/debug"
-	"strings"
-	"sync"
-	"sync/atomic"
+	"runtime"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/sirupsen/logrus"
+	"golang.org/x/net/netutil"
 
+	"wxpub/config"
 	"wxpub/reply"
 	"wxpub/search"
 	"wxpub/wechat"
@@ -26,30 +24,25 @@ import (
 
 // server is the running callback: the HTTP handler and what it needs.
 type server struct {
-	app        *App
-	idx        *search.Index
-	ix         *indexer
-	callback   *wechat.CallbackHandler
-	mux        *http.ServeMux
-	registry   *prometheus.Registry
-	answers    sync.Map     // answerKey → cachedAnswer
-	nAnswers   atomic.Int64 // entries stored in answers since it was last cleared
-	maxAnswers int64        // answers is cleared when it would hold more
-	refresh    chan struct{}
-	ready      func() error
+	app      *App
+	idx      *search.Index
+	ix       *indexer
+	callback *wechat.CallbackHandler
+	public   http.Handler // the callback path, and nothing else
+	admin    http.Handler // /healthz, /readyz, /metrics
+	registry *prometheus.Registry
+	answers  *reply.Cache
+	// searching admits the searches of questions not answered before: fewer at once than
+	// there are processors, so that a flood of new questions leaves a processor to every
+	// other request (retries, cached answers, the admin endpoints).
+	searching chan struct{}
+	refresh   chan struct{}
+	ready     func() error
 
 	messages   *prometheus.CounterVec
 	duration   prometheus.Histogram
 	duplicates prometheus.Counter
 }
-
-type cachedAnswer struct {
-	gen   uint64
-	reply *wechat.Reply
-}
-
-// maxCachedAnswers bounds the answer cache; it is cleared when full.
-const maxCachedAnswers = 10000
 
 // newServer builds the callback server over an index kept up to date by ix.
 func (a *App) newServer(idx *search.Index, ix *indexer) (*server, error) {
@@ -57,7 +50,8 @@ func (a *App) newServer(idx *search.Index, ix *indexer) (*server, error) {
 	if c.WeChat.Token == "" {
 		return nil, errors.New("wechat.token is required: it signs every callback request")
 	}
-	s := &server{app: a, idx: idx, ix: ix, refresh: make(chan struct{}, 1), registry: prometheus.NewRegistry(), maxAnswers: maxCachedAnswers}
+	s := &server{app: a, idx: idx, ix: ix, refresh: make(chan struct{}, 1), registry: prometheus.NewRegistry(), answers: reply.NewCache(c.Server.AnswerCacheBytes),
+		searching: make(chan struct{}, max(1, runtime.GOMAXPROCS(0)-1))}
 	s.ready = func() error {
 		pctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		defer cancel()
@@ -71,39 +65,49 @@ func (a *App) newServer(idx *search.Index, ix *indexer) (*server, error) {
 		Help: "WeChat retries answered from the kept reply."})
 	indexSize := prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "wxpub_index_items", Help: "Items in the search index."},
 		func() float64 { return float64(idx.Size()) })
-	s.registry.MustRegister(s.messages, s.duration, s.duplicates, indexSize, prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
+	cacheBytes := prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "wxpub_answer_cache_bytes", Help: "Memory held by answers kept for repeated questions."},
+		func() float64 { return float64(s.answers.Bytes()) })
+	s.registry.MustRegister(s.messages, s.duration, s.duplicates, indexSize, cacheBytes, prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
 
 	var crypter *wechat.Crypter
-	if c.WeChat.AESKey != "" {
+	if c.WeChat.EncodingMode != config.ModePlain && c.WeChat.AESKey != "" {
 		var err error
 		if crypter, err = wechat.NewCrypter(c.WeChat.AppID, c.WeChat.AESKey, c.WeChat.AESKeyPrevious); err != nil {
 			return nil, err
 		}
 	}
 	var dedup wechat.Dedup = wechat.NewMemoryDedup(15 * time.Second)
+	var replays wechat.ReplayGuard = wechat.NewMemoryReplays()
 	cl, err := a.openCluster(context.Background())
 	if err != nil {
 		return nil, err
 	}
 	if cl != nil {
-		dedup = cl.Dedup(30 * time.Second)
+		dedup, replays = cl.Dedup(30*time.Second), cl.Replays()
 	}
 	s.callback = &wechat.CallbackHandler{
-		Token: c.WeChat.Token, Crypter: crypter, MaxClockSkew: c.Server.MaxClockSkew, ReplyBudget: c.Server.ReplyBudget,
-		Dispatch: s.dispatch, Dedup: dedup, Observe: s.observe, Hash: hashID,
+		Token: c.WeChat.Token, Mode: wechat.EncodingMode(c.WeChat.EncodingMode), Crypter: crypter,
+		MaxClockSkew: c.Server.MaxClockSkew, ReplyBudget: c.Server.ReplyBudget,
+		Dispatch: s.dispatch, Dedup: dedup, Replays: replays, Observe: s.observe, Hash: hashID,
+		Warn: func(msg string) { a.Log.Warn(msg) },
+	}
+	if c.Server.MaxClockSkew == 0 {
+		a.Log.Warn("server.max_clock_skew is 0: request timestamps are not checked, and a captured request can be replayed once its ten-minute replay memory has passed")
 	}
 	if c.WeChat.AppID != "" && c.WeChat.AppSecret != "" {
 		if client, err := a.client(); err == nil {
 			s.callback.Late = func(m *wechat.Message, r *wechat.Reply) { s.sendLate(client, m, r) }
 		}
 	}
-	s.mux = http.NewServeMux()
-	s.mux.Handle(c.Server.Path, s.callback)
-	s.mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
+	public := http.NewServeMux()
+	public.Handle(c.Server.Path, s.callback)
+	s.public = public
+	admin := http.NewServeMux()
+	admin.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
 	// Ready once the index is built, which is before the server listens. The store's and
 	// Redis's states are reported, but do not make the replica unready: it answers from
 	// its index without them, and all replicas share them, so failing over would not help.
-	s.mux.HandleFunc("/readyz", func(w http.ResponseWriter, r *http.Request) {
+	admin.HandleFunc("/readyz", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, "ready: %d items\n", idx.Size())
 		if s.ready != nil {
 			if err := s.ready(); err != nil {
@@ -120,8 +124,21 @@ func (a *App) newServer(idx *search.Index, ix *indexer) (*server, error) {
 			fmt.Fprintf(w, "redis: %s\n", state)
 		}
 	})
-	s.mux.Handle("/metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))
+	admin.Handle("/metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))
+	s.admin = readOnly(admin)
 	return s, nil
+}
+
+// readOnly lets GET and HEAD through to h and refuses every other method.
+func readOnly(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w.Header().Set("Allow", "GET, HEAD")
+			http.Error(w, http.StatusText(http.StatusMethodNotAllowed), http.StatusMethodNotAllowed)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 // hashID is a short, stable pseudonym of an OpenID for logs.
@@ -154,31 +171,26 @@ func (s *server) dispatch(ctx context.Context, m *wechat.Message) (*wechat.Reply
 		}
 		return &wechat.Reply{}, nil
 	}
-	key := m.MsgType + "\x00" + strings.ToLower(strings.TrimSpace(m.Content)) + "\x00" + m.Event + "\x00" + m.EventKey + "\x00" + m.Recognition
+	msg := reply.Message{Type: m.MsgType, Content: m.Content, Event: m.Event, EventKey: m.EventKey, Recognition: m.Recognition}
+	key := reply.CacheKey(msg)
 	gen := s.idx.Generation()
-	if v, ok := s.answers.Load(key); ok {
-		if c := v.(cachedAnswer); c.gen == gen {
-			return c.reply, nil
+	r, ok := s.answers.Get(key, gen)
+	if !ok {
+		s.searching <- struct{}{}
+		var err error
+		r, err = reply.Answer(msg, s.idx, reply.Config{Welcome: s.app.Config.Reply.Welcome, Menu: s.app.Config.Reply.Menu})
+		<-s.searching
+		if err != nil {
+			s.app.Log.WithError(err).Error("answer a message")
+			return &wechat.Reply{Text: "暂时无法查询，请稍后再试。Search is unavailable right now; please try again later."}, nil
 		}
-	}
-	r, err := reply.Answer(reply.Message{Type: m.MsgType, Content: m.Content, Event: m.Event, EventKey: m.EventKey, Recognition: m.Recognition},
-		s.idx, reply.Config{Welcome: s.app.Config.Reply.Welcome, Menu: s.app.Config.Reply.Menu})
-	if err != nil {
-		s.app.Log.WithError(err).Error("answer a message")
-		return &wechat.Reply{Text: "暂时无法查询，请稍后再试。Search is unavailable right now; please try again later."}, nil
+		s.answers.Put(key, gen, r)
 	}
 	max := 1
 	if m.MsgType == "event" {
 		max = reply.MaxEventArticles
 	}
-	out := toWeChat(r, max)
-	// A count, not a walk of the map: this runs for every question not answered before.
-	if s.nAnswers.Add(1) > s.maxAnswers {
-		s.answers.Clear()
-		s.nAnswers.Store(1)
-	}
-	s.answers.Store(key, cachedAnswer{gen: gen, reply: out})
-	return out, nil
+	return toWeChat(r, max), nil
 }
 
 // toWeChat turns a reply into the callback's reply, with at most max articles.
@@ -268,15 +280,9 @@ func (s *server) run(ctx context.Context) {
 // Serve runs the callback server until ctx ends, then shuts down gracefully: it stops
 // accepting, finishes the requests in flight and the replies still being made.
 //
-// started, if set, is called once the server listens, with its address and a function
+// started, if set, is called once the server listens, with its addresses and a function
 // that brings its index up to date with the store at once.
-func (a *App) Serve(ctx context.Context, started func(addr string, refresh func(context.Context) error)) error {
-	// Under load the server allocates fast and keeps little (the index and the kept
-	// replies): collecting at 4× the live heap instead of 2× cut the collector's share of
-	// the CPU enough to serve a tenth more requests (BENCHMARKS.md). GOGC still overrides.
-	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(400)
-	}
+func (a *App) Serve(ctx context.Context, started func(at Listening, refresh func(context.Context) error)) error {
 	out := newFlushingWriter(a.Log.Out, 200*time.Millisecond)
 	a.Log.SetOutput(out)
 	defer func() { a.Log.SetOutput(out.w); out.Close() }()
@@ -294,31 +300,63 @@ func (a *App) Serve(ctx context.Context, started func(addr string, refresh func(
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
-	srv := &http.Server{Handler: s.mux, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second, WriteTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}
+	// WeChat's requests carry a few hundred bytes of headers: more is refused before it is
+	// buffered, and the connections held open at once are capped.
+	srv := &http.Server{Handler: s.public, MaxHeaderBytes: maxHeaderBytes, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second,
+		WriteTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}
+	servers := []*http.Server{srv}
+	errc := make(chan error, 2)
+	go func() { errc <- srv.Serve(netutil.LimitListener(ln, a.Config.Server.MaxConnections)) }()
+	adminAddr := ""
+	if a.Config.Server.AdminAddr != "" {
+		aln, err := net.Listen("tcp", a.Config.Server.AdminAddr)
+		if err != nil {
+			srv.Close()
+			return fmt.Errorf("serve: admin listener (server.admin_addr): %w", err)
+		}
+		adm := &http.Server{Handler: s.admin, MaxHeaderBytes: maxHeaderBytes, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second,
+			WriteTimeout: 30 * time.Second, IdleTimeout: 120 * time.Second}
+		servers = append(servers, adm)
+		go func() { errc <- adm.Serve(netutil.LimitListener(aln, 64)) }()
+		adminAddr = aln.Addr().String()
+	}
 	rctx, stop := context.WithCancel(ctx)
 	defer stop()
 	go s.run(rctx)
-	// The index's segments are written to disk a few seconds after the build; return the
-	// memory they held then, so an idle server stays small.
-	settle := time.AfterFunc(5*time.Second, debug.FreeOSMemory)
-	defer settle.Stop()
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	// The index's segments are written to disk a few seconds after the build: the memory
+	// they held then is returned with whatever else goes unused.
+	go governMemory(rctx)
 	addr := ln.Addr().String()
-	a.Log.WithFields(logrus.Fields{"addr": addr, "path": a.Config.Server.Path, "items": idx.Size(), "safe_mode": s.callback.Crypter != nil}).Info("serving the message callback")
+	a.Log.WithFields(logrus.Fields{"addr": addr, "path": a.Config.Server.Path, "admin": adminAddr, "items": idx.Size(),
+		"encoding_mode": s.callback.Mode}).Info("serving the message callback")
 	if started != nil {
-		started(addr, func(ctx context.Context) error { _, err := ix.refresh(ctx); return err })
+		started(Listening{Callback: addr, Admin: adminAddr}, func(ctx context.Context) error { _, err := ix.refresh(ctx); return err })
 	}
 	select {
 	case err := <-errc:
+		for _, hs := range servers {
+			hs.Close()
+		}
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
 	a.Log.Info("shutting down: finishing requests in flight")
 	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
+	for _, hs := range servers {
+		if err := hs.Shutdown(sctx); err != nil {
+			return fmt.Errorf("shutdown: %w", err)
+		}
 	}
 	return s.callback.Shutdown(sctx)
+}
+
+// maxHeaderBytes bounds a request's headers (net/http allows 4 KiB more for the request
+// line): WeChat's need a few hundred bytes.
+const maxHeaderBytes = 4 << 10
+
+// Listening says where a started server listens: the callback, and the admin endpoints
+// ("" when off).
+type Listening struct {
+	Callback, Admin string
 }

@@ -61,7 +61,7 @@ func BenchmarkCallback(b *testing.B) {
 				r := reqs[i%len(reqs)]
 				i++
 				w := httptest.NewRecorder()
-				s.mux.ServeHTTP(w, httptest.NewRequest("POST", r.url, bytes.NewReader(r.body)))
+				s.public.ServeHTTP(w, httptest.NewRequest("POST", r.url, bytes.NewReader(r.body)))
 				if w.Code != 200 {
 					b.Fatal(w.Code)
 				}

@@ -3,11 +3,13 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -31,10 +33,12 @@ func freePort(t *testing.T) string {
 	return ln.Addr().String()
 }
 
-// serveEnv points wxpub at a fresh store and a free port, with a short refresh interval.
+// serveEnv points wxpub at a fresh store and free ports, with a short refresh interval; it
+// returns the callback's address (the admin endpoints' is adminAddr(t)).
 func serveEnv(t *testing.T) (addr string) {
 	t.Helper()
 	addr = freePort(t)
+	t.Setenv("WXPUB_SERVER_ADMIN_ADDR", freePort(t))
 	t.Setenv("WXPUB_STORE_DSN", "sqlite://"+filepath.Join(t.TempDir(), "wxpub.db"))
 	t.Setenv("WXPUB_WECHAT_TOKEN", "servetoken")
 	t.Setenv("WXPUB_SERVER_ADDR", addr)
@@ -42,6 +46,9 @@ func serveEnv(t *testing.T) (addr string) {
 	t.Setenv("WXPUB_REPLY_MENU", "chain=区块链")
 	return addr
 }
+
+// adminAddr is where serveEnv put the admin endpoints.
+func adminAddr() string { return os.Getenv("WXPUB_SERVER_ADMIN_ADDR") }
 
 func startServe(t *testing.T, addr string) (stop func() error) {
 	t.Helper()
@@ -55,7 +62,7 @@ func startServe(t *testing.T, addr string) (stop func() error) {
 	}()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		if resp, err := http.Get("http://" + addr + "/healthz"); err == nil {
+		if resp, err := http.Get("http://" + adminAddr() + "/healthz"); err == nil {
 			resp.Body.Close()
 			break
 		}
@@ -119,17 +126,17 @@ func TestServeAnswersAndFollowsImports(t *testing.T) {
 	if first.Reply == nil || string(first.Reply.Raw) != string(second.Reply.Raw) || first.Reply.MsgType != "news" {
 		t.Errorf("CLICK: %+v / %+v", first.Reply, second.Reply)
 	}
-	if code, body := get(t, "http://"+addr+"/metrics"); code != 200 || !strings.Contains(body, "wxpub_callback_duplicates_total 1") ||
+	if code, body := get(t, "http://"+adminAddr()+"/metrics"); code != 200 || !strings.Contains(body, "wxpub_callback_duplicates_total 1") ||
 		!strings.Contains(body, `wxpub_callback_messages_total{outcome="replied",type="text"}`) || !strings.Contains(body, "wxpub_index_items 8") {
 		t.Errorf("metrics: %d\n%s", code, body)
 	}
-	if code, body := get(t, "http://"+addr+"/readyz"); code != 200 || !strings.Contains(body, "8 items") {
+	if code, body := get(t, "http://"+adminAddr()+"/readyz"); code != 200 || !strings.Contains(body, "8 items") {
 		t.Errorf("readyz: %d %s", code, body)
 	}
 	if err := stop(); err != nil {
 		t.Errorf("graceful stop: %v", err)
 	}
-	if _, err := http.Get("http://" + addr + "/healthz"); err == nil {
+	if _, err := http.Get("http://" + adminAddr() + "/healthz"); err == nil {
 		t.Error("still serving after shutdown")
 	}
 }
@@ -206,9 +213,12 @@ func writeFile(t *testing.T, path, body string) {
 	}
 }
 
-// The answer cache stays within its bound and answers stay right after it is cleared.
+// The answer cache stays within its budget of bytes, and answers stay right when it is
+// full.
 func TestAnswerCacheIsBounded(t *testing.T) {
 	serveEnv(t)
+	const budget = 6 << 10
+	t.Setenv("WXPUB_SERVER_ANSWER_CACHE_BYTES", strconv.Itoa(budget))
 	if _, err := run(t, "import", sample); err != nil {
 		t.Fatal(err)
 	}
@@ -228,16 +238,60 @@ func TestAnswerCacheIsBounded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.maxAnswers = 3
-	for i, q := range []string{"区块链", "EDPB", "Bluetooth", "个人信息", "contact tracing", "区块链"} {
-		r, err := s.dispatch(context.Background(), &wechat.Message{MsgType: "text", Content: q})
-		if err != nil || r.Empty() {
-			t.Fatalf("%q: %+v %v", q, r, err)
+	first := map[string]*wechat.Reply{}
+	for i := 0; i < 3; i++ {
+		for _, q := range []string{"区块链", "EDPB", "Bluetooth", "个人信息", "contact tracing", strings.Repeat("无关", 30000)} {
+			r, err := s.dispatch(context.Background(), &wechat.Message{MsgType: "text", Content: q})
+			if err != nil || r.Empty() {
+				t.Fatalf("%.20q: %+v %v", q, r, err)
+			}
+			if n := s.answers.Bytes(); n > budget {
+				t.Fatalf("the cache holds %d bytes, over its %d", n, budget)
+			}
+			if f, ok := first[q]; ok && fmt.Sprint(f) != fmt.Sprint(r) {
+				t.Errorf("%.20q answered %+v, first %+v", q, r, f)
+			}
+			first[q] = r
 		}
-		n := 0
-		s.answers.Range(func(any, any) bool { n++; return true })
-		if n > 3 {
-			t.Fatalf("after %d questions the cache holds %d answers, bound 3", i+1, n)
+	}
+}
+
+// The public listener answers the callback path only; the admin endpoints are on their
+// own listener, GET and HEAD only; oversized headers are refused before they are read.
+func TestServeListeners(t *testing.T) {
+	addr := serveEnv(t)
+	stop := startServe(t, addr)
+	defer stop()
+	for _, path := range []string{"/metrics", "/readyz", "/healthz", "/"} {
+		if code, _ := get(t, "http://"+addr+path); code != http.StatusNotFound {
+			t.Errorf("public %s: %d, want 404", path, code)
 		}
+	}
+	for _, m := range []string{http.MethodPost, http.MethodPut, http.MethodDelete, "CONNECT"} {
+		req, _ := http.NewRequest(m, "http://"+adminAddr()+"/metrics", nil)
+		if m == "CONNECT" {
+			req.URL.Path, req.Host = "/healthz", adminAddr()
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusMethodNotAllowed {
+			t.Errorf("admin %s: %d, want 405", m, resp.StatusCode)
+		}
+	}
+	if code, _ := get(t, "http://"+adminAddr()+"/healthz"); code != 200 {
+		t.Errorf("admin GET /healthz: %d", code)
+	}
+	req, _ := http.NewRequest(http.MethodPost, "http://"+addr+"/wechat", strings.NewReader("<xml/>"))
+	req.Header.Set("X-Filler", strings.Repeat("x", 64<<10))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusRequestHeaderFieldsTooLarge {
+		t.Errorf("64 KB of headers: %d, want 431", resp.StatusCode)
 	}
 }
