@@ -2,7 +2,6 @@ package issue
 
 import (
 	"bytes"
-	"fmt"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -67,12 +66,16 @@ func (p *parser) frontMatter(src []byte) (*frontMatter, error) {
 		if err := root.Decode(fm); err != nil {
 			return nil, &Error{File: p.name, Line: 2, Msg: "front matter: " + strings.TrimPrefix(err.Error(), "yaml: ")}
 		}
+		// Problems with single values are all reported together (lint adds the limits),
+		// so the editor fixes them in one go.
 		if t := fm.Title; t.Kind != 0 && t.Kind != yaml.ScalarNode && t.Kind != yaml.MappingNode {
-			return nil, &Error{File: p.name, Line: fm.lines["title"], Msg: "front matter title must be text or {zh: …, en: …}"}
+			p.fail(fm.lines["title"], "front matter title must be text or {zh: …, en: …}")
+			fm.Title = yaml.Node{}
 		}
 		if fm.Date != "" {
 			if m := dateRe.FindStringSubmatch(fm.Date); m == nil || formatDate(m[1], m[2], m[3]) == "" {
-				return nil, &Error{File: p.name, Line: fm.lines["date"], Msg: fmt.Sprintf("front matter date %q is not a date such as 2020-04 or 2020-04-15", fm.Date)}
+				p.fail(fm.lines["date"], "front matter date %q is not a date such as 2020-04 or 2020-04-15", fm.Date)
+				fm.Date = ""
 			}
 		}
 	}

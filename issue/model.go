@@ -136,6 +136,12 @@ type Issue struct {
 	// Lines says where the fields staff may need to fix were found (key: "title", "author",
 	// "digest", "cover", "source_url", "number", "date"); 0 when inferred or absent.
 	Lines map[string]int `json:"-"`
+	// Errors are problems found while parsing that must stop a publish (a front matter
+	// date that is no date), each with its line; lint reports them.
+	Errors []Warning `json:"-"`
+	// Removed are the lines of placeholder links removed as documented ("（[查看更多](#)）"
+	// vanishes with its brackets): nothing to fix, so they are counted, not warned about.
+	Removed []int `json:"-"`
 	// Definitions are the link reference definitions ([label]: target) in the source.
 	Definitions []Definition `json:"-"`
 }

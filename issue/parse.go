@@ -69,10 +69,20 @@ func parse(name string, src []byte) (*Issue, error) {
 	if err != nil {
 		return nil, err
 	}
+	// A byte order mark is no text: blanked (keeping offsets), as goldmark ignores up to
+	// three leading spaces.
+	if bytes.HasPrefix(src, []byte("\ufeff")) {
+		copy(src, "   ")
+	}
 	p.src = src
 	p.is.Source = src
 	doc := markdown.Parser().Parse(text.NewReader(src))
-	removePlaceholders(doc, src, func(n ast.Node) {
+	removePlaceholders(doc, src, func(n ast.Node, vanishes bool) {
+		if vanishes {
+			// As documented: nothing for the editor to fix, so no warning.
+			p.is.Removed = append(p.is.Removed, p.line(n))
+			return
+		}
 		p.warn(p.line(n), "placeholder link %q has no target and is not a link", inlineText(n, src))
 	})
 	p.collect(doc)
@@ -127,6 +137,8 @@ type parser struct {
 	heads      []groupHead
 	// texts holds the plain text of each top-level block, computed once in collect.
 	texts map[ast.Node]string
+	// contentsLines is the source line of each entry of is.Contents.
+	contentsLines []int
 }
 
 // block is one top-level node of the document with what the structure pass needs of it.
@@ -138,6 +150,12 @@ type block struct {
 }
 
 func (b block) heading() bool { return b.node.Kind() == ast.KindHeading }
+
+// fail records a problem that must stop publishing but not the parse, so that lint can
+// report it beside every other.
+func (p *parser) fail(line int, format string, args ...any) {
+	p.is.Errors = append(p.is.Errors, Warning{Line: line, Message: fmt.Sprintf(format, args...)})
+}
 
 func (p *parser) warn(line int, format string, args ...any) {
 	p.is.Warnings = append(p.is.Warnings, Warning{Line: line, Message: fmt.Sprintf(format, args...)})
@@ -460,7 +478,7 @@ func (p *parser) looksLikeContents(group []block) bool {
 func (p *parser) contents(group []block) {
 	var cur *Text
 	for _, b := range group {
-		for _, line := range strings.Split(b.text, "\n") {
+		for k, line := range strings.Split(b.text, "\n") {
 			line = strings.TrimSpace(line)
 			if line == "" {
 				continue
@@ -468,12 +486,14 @@ func (p *parser) contents(group []block) {
 			switch Detect(line) {
 			case LangZh:
 				p.is.Contents = append(p.is.Contents, Text{Zh: line})
+				p.contentsLines = append(p.contentsLines, b.line+k)
 				cur = &p.is.Contents[len(p.is.Contents)-1]
 			case LangEn:
 				if cur != nil && cur.En == "" {
 					cur.En = line
 				} else {
 					p.is.Contents = append(p.is.Contents, Text{En: line})
+					p.contentsLines = append(p.contentsLines, b.line+k)
 				}
 				cur = nil
 			}
@@ -605,12 +625,13 @@ func (p *parser) items(sec *Section, group []block) {
 		if b.heading() && (b.lang == LangZh || b.lang == LangEn) {
 			h := b.node.(*ast.Heading)
 			part = &Part{Lang: b.lang, Heading: h, Line: b.line}
+			title := p.dropEditorNumber(h, b.text)
 			if cur != nil && cur.Part(b.lang) == nil {
-				cur.setPart(part, b.text)
+				cur.setPart(part, title)
 				continue
 			}
 			cur = &Item{Line: b.line, Links: []Link{}}
-			cur.setPart(part, b.text)
+			cur.setPart(part, title)
 			sec.Items = append(sec.Items, cur)
 			continue
 		}
@@ -622,6 +643,39 @@ func (p *parser) items(sec *Section, group []block) {
 		}
 		part.Blocks = append(part.Blocks, b.node)
 	}
+}
+
+// editorNumber is a number an editor put before an item's title ("1. ", "2、", "（3）",
+// "四、"): the article numbers items itself.
+var editorNumber = regexp.MustCompile(`^(?:\d{1,2}\s*[.．、)）]|[（(]\d{1,2}[)）]|[一二三四五六七八九十]{1,3}\s*[、.．])\s*`)
+
+// dropEditorNumber removes an editor's number from an item heading, in the title and in
+// the heading's first text node (which the article renders), and returns the title.
+func (p *parser) dropEditorNumber(h *ast.Heading, title string) string {
+	m := editorNumber.FindString(title)
+	if m == "" || m == title {
+		return title
+	}
+	if t, ok := h.FirstChild().(*ast.Text); ok {
+		seg := t.Segment
+		raw := p.src[seg.Start:seg.Stop]
+		switch n := len(editorNumber.Find(raw)); {
+		case n > 0 && n < len(raw):
+			t.Segment = seg.WithStart(seg.Start + n)
+			return title[len(m):]
+		case n > 0 && t.NextSibling() != nil:
+			// The number is a text node of its own (goldmark splits before CJK text).
+			next := t.NextSibling()
+			h.RemoveChild(h, t)
+			if nt, ok := next.(*ast.Text); ok {
+				seg := nt.Segment
+				trimmed := bytes.TrimLeft(p.src[seg.Start:seg.Stop], " \t")
+				nt.Segment = seg.WithStart(seg.Stop - len(trimmed))
+			}
+			return title[len(m):]
+		}
+	}
+	return title
 }
 
 func (it *Item) setPart(part *Part, title string) {
@@ -636,7 +690,7 @@ func (it *Item) setPart(part *Part, title string) {
 // the warnings about missing translations and contents entries without an item.
 func (p *parser) finish() {
 	if p.is.Number == 0 {
-		p.warn(0, "no issue number found: add a line such as \"No. 135\" or number: in the front matter")
+		p.warn(1, "no issue number found: add a line such as \"No. 135\" or number: in the front matter")
 	}
 	n := 0
 	for _, sec := range p.is.Sections {
@@ -717,10 +771,10 @@ func (p *parser) checkContents() {
 		titles[fold(it.Title.Zh)] = true
 		titles[fold(it.Title.En)] = true
 	}
-	for _, c := range p.is.Contents {
+	for i, c := range p.is.Contents {
 		for _, t := range []string{c.Zh, c.En} {
 			if t != "" && !titles[fold(t)] {
-				p.warn(0, "contents entry %q matches no item", clip(t, 40))
+				p.warn(p.contentsLines[i], "contents entry %q matches no item", clip(t, 40))
 			}
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -105,19 +106,49 @@ func TestParseSample(t *testing.T) {
 	if len(f.Offices) != 2 || f.Offices[0] != "北京 | 上海 | 武汉 | 广州 | 深圳 | 韩国" || f.Offices[1] != "Beijing | Shanghai | Wuhan | Guangzhou | Shenzhen | Korea" {
 		t.Errorf("offices = %q", f.Offices)
 	}
-	placeholders := 0
+	// The documented "（[查看更多](#)）" placeholders vanish without a warning: there is
+	// nothing for the editor to fix. They are counted, each with its line.
 	for _, w := range is.Warnings {
-		if strings.Contains(w.Message, "placeholder link") {
-			placeholders++
-			if w.Line == 0 {
-				t.Errorf("placeholder warning without a line: %+v", w)
+		t.Errorf("unexpected warning %+v", w)
+	}
+	if want := []int{39, 43, 47, 51, 55, 59, 67, 71, 75, 79}; !slices.Equal(is.Removed, want) {
+		t.Errorf("removed placeholders on lines %v, want %v", is.Removed, want)
+	}
+}
+
+// A byte order mark without front matter is no text: nothing is left out, no warning.
+func TestBOM(t *testing.T) {
+	src, err := os.ReadFile("testdata/sample-135.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	is, err := Parse("bom.md", append([]byte("\ufeff"), src...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(is.Warnings) != 0 || is.Number != 135 || len(is.Items()) != 5 {
+		t.Errorf("with a BOM: %d warnings %v, number %d, %d items", len(is.Warnings), is.Warnings, is.Number, len(is.Items()))
+	}
+}
+
+// A contents entry without its item is reported on its own line.
+func TestContentsWarningHasItsLine(t *testing.T) {
+	src := "# 周报 Weekly Review\n\nNo. 7\n\n## 目录\n\n不存在的条目\n\n## 国内要闻 Domestic News\n\n### 工信部发布通知\n\n正文。\n\n### MIIT Issues a Notice\n\nBody.\n"
+	is, err := Parse("c.md", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, w := range is.Warnings {
+		if strings.Contains(w.Message, "matches no item") {
+			found = true
+			if w.Line != 7 {
+				t.Errorf("warning %+v, want line 7", w)
 			}
-		} else {
-			t.Errorf("unexpected warning %+v", w)
 		}
 	}
-	if placeholders != 10 {
-		t.Errorf("%d placeholder warnings, want 10", placeholders)
+	if !found {
+		t.Errorf("warnings %+v", is.Warnings)
 	}
 }
 
@@ -235,7 +266,6 @@ func TestParseBadInput(t *testing.T) {
 		{"front matter not closed", write("open.md", "---\nnumber: 1\n# 标题\n"), 1, "never closed"},
 		{"front matter bad yaml", write("yaml.md", "---\nnumber: [\n---\n"), 1, "front matter"},
 		{"front matter bad number", write("num.md", "---\nnumber: many\n---\n"), 2, "front matter"},
-		{"front matter bad date", write("date.md", "---\ndate: soon\n---\n"), 2, "not a date"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -328,5 +358,25 @@ func TestTextIn(t *testing.T) {
 	}
 	if (Text{Zh: "中"}).In(LangEn) != "中" || (Text{En: "en"}).In(LangZh) != "en" {
 		t.Error("In does not fall back to the other language")
+	}
+}
+
+// An editor's own numbers before item titles are dropped: the article numbers items.
+func TestEditorNumbersDropped(t *testing.T) {
+	src := "# 周报 Weekly Review\n\nNo. 7\n\n## 国内要闻 Domestic News\n\n### 1. 工信部发布通知\n\n正文。\n\n### 1. MIIT Issues a Notice\n\nBody.\n\n### 二、公安部开展行动\n\n正文二。\n\n### (2) MPS Campaign\n\nBody two.\n\n### 5G安全白皮书\n\n正文三。\n\n### 5G Security White Paper\n\nBody three.\n"
+	is, err := Parse("n.md", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, it := range is.Items() {
+		got = append(got, it.Title.Zh+" | "+it.Title.En)
+	}
+	want := []string{"工信部发布通知 | MIIT Issues a Notice", "公安部开展行动 | MPS Campaign", "5G安全白皮书 | 5G Security White Paper"}
+	if !slices.Equal(got, want) {
+		t.Errorf("titles %q, want %q", got, want)
+	}
+	if h := string(is.Items()[0].Zh.Heading.Text(is.Source)); h != "工信部发布通知" {
+		t.Errorf("rendered heading text %q", h)
 	}
 }

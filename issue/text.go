@@ -24,7 +24,7 @@ var moreLabel = regexp.MustCompile(`(?i)^\s*(查看更多|查看详情|阅读更
 // removePlaceholders drops every placeholder link from the tree under doc: a "read more"
 // link goes with its surrounding brackets, any other keeps its text. It returns the nodes
 // that held a placeholder, for warnings.
-func removePlaceholders(doc ast.Node, src []byte, found func(link ast.Node)) {
+func removePlaceholders(doc ast.Node, src []byte, found func(link ast.Node, vanishes bool)) {
 	var links []*ast.Link
 	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
 		if l, ok := n.(*ast.Link); ok && entering && IsPlaceholder(l.Destination) {
@@ -34,8 +34,9 @@ func removePlaceholders(doc ast.Node, src []byte, found func(link ast.Node)) {
 	})
 	for _, l := range links {
 		parent := l.Parent()
-		found(l)
-		if moreLabel.MatchString(inlineText(l, src)) {
+		vanishes := moreLabel.MatchString(inlineText(l, src))
+		found(l, vanishes)
+		if vanishes {
 			prev, next := l.PreviousSibling(), l.NextSibling()
 			parent.RemoveChild(parent, l)
 			trimBracket(parent, prev, next, src)
@@ -119,8 +120,13 @@ func writeInline(b *strings.Builder, n ast.Node, src []byte) {
 			writeInline(b, t, src)
 		case *ast.AutoLink:
 			b.Write(t.URL(src))
-		case *ast.Image, *ast.RawHTML:
-			// An image has no text of its own; raw HTML is not text a follower reads.
+		case *ast.RawHTML:
+			// Tags are not text a follower reads; an editor's <br> breaks the line.
+			if IsLineBreak(RawHTML(t, src)) {
+				b.WriteByte('\n')
+			}
+		case *ast.Image:
+			// An image has no text of its own.
 		default:
 			writeInline(b, c, src)
 		}
@@ -169,7 +175,11 @@ func appendBlockLines(lines []string, n ast.Node, src []byte) []string {
 				lines = append(lines, s)
 			}
 		}
-	case ast.KindHTMLBlock, ast.KindThematicBreak, ast.KindLinkReferenceDefinition:
+	case ast.KindHTMLBlock:
+		if s := HTMLText(RawHTML(n, src)); s != "" {
+			lines = append(lines, s)
+		}
+	case ast.KindThematicBreak, ast.KindLinkReferenceDefinition:
 	default:
 		for c := n.FirstChild(); c != nil; c = c.NextSibling() {
 			lines = appendBlockLines(lines, c, src)

@@ -10,6 +10,8 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -23,10 +25,12 @@ import (
 // Severity says whether a finding stops a publish.
 type Severity int
 
-// Warnings are reported; errors also stop publishing.
+// Warnings are reported; errors also stop publishing; notes say what was done as
+// documented and needs nothing.
 const (
 	Warning Severity = iota
 	Error
+	Note
 )
 
 // Finding is one problem, where it is.
@@ -44,14 +48,50 @@ func (f Finding) String() string {
 	if f.Line > 0 {
 		loc = fmt.Sprintf("%s:%d", f.File, f.Line)
 	}
-	if f.Severity == Warning {
+	switch f.Severity {
+	case Warning:
 		return loc + ": warning: " + f.Message
+	case Note:
+		return loc + ": note: " + f.Message
 	}
 	return loc + ": " + f.Message
 }
 
 // Findings is the result of a check.
 type Findings []Finding
+
+// Warnings counts the warnings.
+func (fs Findings) Warnings() int {
+	n := 0
+	for _, f := range fs {
+		if f.Severity == Warning {
+			n++
+		}
+	}
+	return n
+}
+
+// plural picks the word for n.
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// Summary counts errors and warnings in words: "1 error, 3 warnings".
+func (fs Findings) Summary() string {
+	e, w := fs.Errors(), fs.Warnings()
+	return fmt.Sprintf("%d %s, %d %s", e, plural(e, "error", "errors"), w, plural(w, "warning", "warnings"))
+}
+
+func joinInts(ns []int) string {
+	s := make([]string, len(ns))
+	for i, n := range ns {
+		s[i] = strconv.Itoa(n)
+	}
+	return strings.Join(s, ", ")
+}
 
 // Errors counts the findings that stop a publish.
 func (fs Findings) Errors() int {
@@ -71,12 +111,19 @@ func Check(is *issue.Issue, a *render.Article, theme *render.Theme) Findings {
 	c.article(a)
 	c.images(a)
 	c.markdown()
+	for _, e := range is.Errors {
+		c.add(e.Line, Error, "%s", e.Message)
+	}
 	for _, w := range is.Warnings {
 		c.add(w.Line, Warning, "%s", w.Message)
 	}
+	if n := len(is.Removed); n > 0 {
+		c.add(is.Removed[0], Note, "%d “查看更多”-style placeholder %s removed with %s brackets, as documented (lines %s)",
+			n, plural(n, "link", "links"), plural(n, "its", "their"), joinInts(is.Removed))
+	}
 	if theme != nil {
 		for _, p := range theme.Readability() {
-			c.add(0, Warning, "theme %s: %s", theme.Name, p)
+			c.add(1, Warning, "theme %s: %s", theme.Name, p)
 		}
 	}
 	return c.out
@@ -94,10 +141,21 @@ func (c *checker) add(line int, sev Severity, format string, args ...any) {
 
 func chars(s string) int { return utf8.RuneCountInString(s) }
 
+// largest names the n items that take most of the content, with their sizes.
+func largest(items []render.ItemChars, n int) string {
+	sorted := slices.Clone(items)
+	slices.SortStableFunc(sorted, func(a, b render.ItemChars) int { return b.Chars - a.Chars })
+	var parts []string
+	for _, it := range sorted[:min(n, len(sorted))] {
+		parts = append(parts, fmt.Sprintf("item %s %d", it.ID, it.Chars))
+	}
+	return strings.Join(parts, ", ")
+}
+
 func (c *checker) article(a *render.Article) {
 	lines := c.is.Lines
 	if a.Title == "" {
-		c.add(0, Error, "the article has no title: give the issue a title heading or title: in the front matter")
+		c.add(1, Error, "the article has no title: give the issue a title heading or title: in the front matter")
 	} else if n := chars(a.Title); n > wechat.MaxTitleChars {
 		c.add(lines["title"], Error, "title %q is %d characters; WeChat allows %d (set a shorter title: in the front matter)", a.Title, n, wechat.MaxTitleChars)
 	}
@@ -107,11 +165,14 @@ func (c *checker) article(a *render.Article) {
 	if n := chars(a.Digest); n > wechat.MaxDigestChars {
 		c.add(lines["digest"], Error, "digest is %d characters; WeChat allows %d", n, wechat.MaxDigestChars)
 	}
-	if n := chars(a.Content); n >= wechat.MaxContentChars {
-		c.add(0, Error, "content is %d characters as sent; WeChat takes fewer than %d (split the issue or shorten items)", n, wechat.MaxContentChars)
+	switch n := chars(a.Content); {
+	case n >= wechat.MaxContentChars:
+		c.add(1, Error, "content is %d characters as sent; WeChat takes fewer than %d: split the issue or shorten items (largest: %s)", n, wechat.MaxContentChars, largest(a.ItemChars, 3))
+	case n >= wechat.MaxContentChars*9/10:
+		c.add(1, Warning, "content is %d characters as sent, %d%% of WeChat's limit of %d (largest items: %s)", n, n*100/wechat.MaxContentChars, wechat.MaxContentChars, largest(a.ItemChars, 3))
 	}
 	if sent, err := wechat.Marshal(a.Content); err == nil && len(sent) >= wechat.MaxContentBytes {
-		c.add(0, Error, "content is %d bytes as sent; WeChat takes less than 1 MB", len(sent))
+		c.add(1, Error, "content is %d bytes as sent; WeChat takes less than 1 MB", len(sent))
 	}
 	if u := a.ContentSourceURL; u != "" {
 		p, err := url.Parse(u)
@@ -221,6 +282,7 @@ func unwrapPathError(err error) error {
 // markdown flags what the WeChat editor would lose: raw HTML (dropped by the renderer) and
 // lists nested deeper than two levels.
 func (c *checker) markdown() {
+	htmlSeen := map[int]map[string]bool{} // one warning per tag and line
 	for _, it := range c.is.Items() {
 		for _, part := range []*issue.Part{it.Zh, it.En} {
 			if part == nil {
@@ -233,7 +295,20 @@ func (c *checker) markdown() {
 					}
 					switch n.Kind() {
 					case ast.KindHTMLBlock, ast.KindRawHTML:
-						c.add(c.is.LineOf(n), Warning, "item %s: raw HTML is dropped; write Markdown instead", it.ID)
+						raw := issue.RawHTML(n, c.is.Source)
+						if issue.IsLineBreak(raw) {
+							return ast.WalkSkipChildren, nil
+						}
+						line := c.is.LineOf(n)
+						for _, tag := range issue.HTMLTags(raw) {
+							if !htmlSeen[line][tag] {
+								if htmlSeen[line] == nil {
+									htmlSeen[line] = map[string]bool{}
+								}
+								htmlSeen[line][tag] = true
+								c.add(line, Warning, "item %s: raw HTML <%s> is dropped (the text inside it is kept); write Markdown instead", it.ID, tag)
+							}
+						}
 						return ast.WalkSkipChildren, nil
 					case ast.KindList:
 						depth := 0

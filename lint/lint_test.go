@@ -68,11 +68,18 @@ func TestSampleHasWarningsOnly(t *testing.T) {
 	if fs.Errors() != 0 {
 		t.Errorf("errors on the sample: %v", fs)
 	}
-	if len(fs) != 10 || !find(fs, Warning, 39, "placeholder link") {
-		t.Errorf("findings = %v, want the 10 placeholder links", fs)
+	// The documented "（[查看更多](#)）" placeholders are one note, not ten warnings.
+	if len(fs) != 1 || fs.Warnings() != 0 || !find(fs, Note, 39, "10 “查看更多”-style placeholder links removed") {
+		t.Errorf("findings = %v, want one note for the 10 placeholder links", fs)
 	}
-	if s := fs[0].String(); s != `../issue/testdata/sample-135.md:39: warning: placeholder link "查看更多" has no target and is not a link` {
+	if s := fs[0].String(); s != `../issue/testdata/sample-135.md:39: note: 10 “查看更多”-style placeholder links removed with their brackets, as documented (lines 39, 43, 47, 51, 55, 59, 67, 71, 75, 79)` {
 		t.Errorf("finding prints as %q", s)
+	}
+	if s := fs.Summary(); s != "0 errors, 0 warnings" {
+		t.Errorf("summary %q", s)
+	}
+	if s := (Findings{{Severity: Error}, {Severity: Warning}}).Summary(); s != "1 error, 1 warning" {
+		t.Errorf("summary %q", s)
 	}
 }
 
@@ -100,7 +107,8 @@ func TestLimits(t *testing.T) {
 		{name: "missing cover", front: "cover: cover.jpg", sev: Error, line: 2, want: "cover cover.jpg: no such file"},
 		{name: "unreferenced image", extra: "\n[spare]: images/spare.png\n", sev: Warning, line: 17, want: "never shown"},
 		{name: "deep list", extra: "\n- a\n  - b\n    - c\n", sev: Warning, line: 19, want: "nested 3 levels"},
-		{name: "raw html", extra: "\n<div>hi</div>\n", sev: Warning, line: 17, want: "raw HTML"},
+		{name: "raw html", extra: "\n<div>hi</div>\n", sev: Warning, line: 17, want: "raw HTML <div> is dropped (the text inside it is kept)"},
+		{name: "inline html", extra: "\nsee <span style=\"color:red\">this</span> and <u>that</u>\n", sev: Warning, line: 17, want: "raw HTML <u> is dropped"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -127,7 +135,57 @@ func TestContentTooLong(t *testing.T) {
 		b.WriteString("\n### 很长的新闻标题\n\n" + strings.Repeat("这是一段很长的正文。", 60) + "\n")
 	}
 	fs := check(t, write(t, t.TempDir(), "long.md", []byte(b.String())))
-	if !find(fs, Error, 0, "characters as sent") {
+	if !find(fs, Error, 1, "characters as sent; WeChat takes fewer than 20000: split the issue or shorten items (largest: item 1-1 ") {
 		t.Errorf("over-long content not caught: %v", fs)
+	}
+}
+
+// From 90 % of the limit lint warns, naming the largest items.
+func TestContentNearTheLimit(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("No. 1\n\n## 国内要闻 Domestic News\n")
+	for i := 0; i < 21; i++ {
+		n := 60
+		if i == 7 {
+			n = 90 // the largest
+		}
+		b.WriteString("\n### 很长的新闻标题\n\n" + strings.Repeat("这是一段很长的正文。", n) + "\n")
+	}
+	fs := check(t, write(t, t.TempDir(), "near.md", []byte(b.String())))
+	if fs.Errors() != 1 || !find(fs, Warning, 1, "of WeChat's limit of 20000 (largest items: item 1-8 ") {
+		t.Errorf("near the limit: %v", fs)
+	}
+}
+
+// Every problem of the front matter is reported in one pass, each with its line.
+func TestFrontMatterProblemsAtOnce(t *testing.T) {
+	front := "date: soon\ntitle: " + strings.Repeat("题", 40) + "\nauthor: " + strings.Repeat("名", 20) + "\nsource_url: example.com/x"
+	fs := check(t, write(t, t.TempDir(), "fm.md", []byte("---\n"+front+"\n---\n"+body)))
+	for _, c := range []struct {
+		line int
+		want string
+	}{{2, "not a date"}, {3, "title"}, {4, "author"}, {5, "source_url"}} {
+		if !find(fs, Error, c.line, c.want) {
+			t.Errorf("want an error at line %d saying %q; got %v", c.line, c.want, fs)
+		}
+	}
+	if fs.Errors() != 4 {
+		t.Errorf("%d errors, want 4: %v", fs.Errors(), fs)
+	}
+}
+
+// One warning per tag and line; an editor's <br> is a line break, not a warning.
+func TestRawHTMLWarnings(t *testing.T) {
+	dir := t.TempDir()
+	src := "---\n\n---\n" + body + "\nline one<br>line two <span>a</span> <span>b</span>\n"
+	fs := check(t, write(t, dir, "issue.md", []byte(src)))
+	var html []string
+	for _, f := range fs {
+		if strings.Contains(f.Message, "raw HTML") {
+			html = append(html, f.String())
+		}
+	}
+	if len(html) != 1 || !strings.Contains(html[0], "raw HTML <span>") {
+		t.Errorf("raw HTML findings %q, want one for <span> and none for <br>", html)
 	}
 }

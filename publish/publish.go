@@ -144,7 +144,12 @@ type LintError struct {
 
 func (e *LintError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "lint found %d errors; nothing was sent", e.Findings.Errors())
+	n := e.Findings.Errors()
+	if n == 1 {
+		b.WriteString("lint found 1 error; nothing was sent")
+	} else {
+		fmt.Fprintf(&b, "lint found %d errors; nothing was sent", n)
+	}
 	for _, f := range e.Findings {
 		if f.Severity == lint.Error {
 			b.WriteString("\n  " + f.String())
@@ -224,7 +229,7 @@ func (p *Publisher) Run(ctx context.Context, path string, opt Options) (_ *Resul
 	if findings.Errors() > 0 {
 		return nil, &LintError{Findings: findings}
 	}
-	res := &Result{Issue: is.Number, Title: draftArt.Title, DryRun: opt.DryRun, Warnings: len(findings)}
+	res := &Result{Issue: is.Number, Title: draftArt.Title, DryRun: opt.DryRun, Warnings: findings.Warnings()}
 
 	// Read every image before the first call, so a missing file stops the run early.
 	var images []*source

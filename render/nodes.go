@@ -37,7 +37,7 @@ func (r *nodeRenderer) RegisterFuncs(reg renderer.NodeRendererFuncRegisterer) {
 	reg.Register(ast.KindCodeBlock, r.codeBlock)
 	reg.Register(ast.KindFencedCodeBlock, r.codeBlock)
 	reg.Register(ast.KindThematicBreak, r.thematicBreak)
-	reg.Register(ast.KindHTMLBlock, r.skip)
+	reg.Register(ast.KindHTMLBlock, r.htmlBlock)
 	reg.Register(ast.KindLinkReferenceDefinition, r.skip)
 	reg.Register(ast.KindText, r.text)
 	reg.Register(ast.KindString, r.string)
@@ -46,7 +46,7 @@ func (r *nodeRenderer) RegisterFuncs(reg renderer.NodeRendererFuncRegisterer) {
 	reg.Register(ast.KindLink, r.link)
 	reg.Register(ast.KindAutoLink, r.autoLink)
 	reg.Register(ast.KindImage, r.imageNode)
-	reg.Register(ast.KindRawHTML, r.skip)
+	reg.Register(ast.KindRawHTML, r.rawHTML)
 	reg.Register(east.KindStrikethrough, r.strikethrough)
 }
 
@@ -55,6 +55,35 @@ func (r *nodeRenderer) children(w gmutil.BufWriter, src []byte, n ast.Node, ente
 }
 
 func (r *nodeRenderer) skip(w gmutil.BufWriter, src []byte, n ast.Node, entering bool) (ast.WalkStatus, error) {
+	return ast.WalkSkipChildren, nil
+}
+
+// rawHTML keeps an editor's <br> as a line break and drops other tags; the text between
+// them is rendered as text.
+func (r *nodeRenderer) rawHTML(w gmutil.BufWriter, src []byte, n ast.Node, entering bool) (ast.WalkStatus, error) {
+	if entering && issue.IsLineBreak(issue.RawHTML(n, src)) {
+		w.WriteString("<br>")
+	}
+	return ast.WalkSkipChildren, nil
+}
+
+// htmlBlock renders the text of a block of raw HTML as a paragraph, its tags dropped.
+func (r *nodeRenderer) htmlBlock(w gmutil.BufWriter, src []byte, n ast.Node, entering bool) (ast.WalkStatus, error) {
+	if !entering {
+		return ast.WalkSkipChildren, nil
+	}
+	text := issue.HTMLText(issue.RawHTML(n, src))
+	if text == "" {
+		return ast.WalkSkipChildren, nil
+	}
+	r.open(w, "p", "margin:0 0 ", px(r.theme.Spacing))
+	for i, line := range strings.Split(text, "\n") {
+		if i > 0 {
+			w.WriteString("<br>")
+		}
+		writeEscaped(w, strings.TrimSpace(line))
+	}
+	w.WriteString("</p>")
 	return ast.WalkSkipChildren, nil
 }
 

@@ -37,6 +37,15 @@ type Article struct {
 	Images []issue.Image `json:"-"`
 	// References are the external URLs listed at the end, numbered from 1 in this order.
 	References []string `json:"-"`
+	// ItemChars is how many characters of Content each item takes, in order: what to cut
+	// when the article is near WeChat's limit.
+	ItemChars []ItemChars `json:"-"`
+}
+
+// ItemChars is an item's share of an article's content, in characters as sent.
+type ItemChars struct {
+	ID    string
+	Chars int
 }
 
 // Options tune a render.
@@ -77,6 +86,7 @@ func Render(is *issue.Issue, opt Options) (*Article, error) {
 		Cover:            is.Cover,
 		Images:           is.Images(),
 		References:       w.nodes.refs,
+		ItemChars:        w.itemChars,
 	}
 	if a.Author == "" {
 		a.Author = opt.Author
@@ -140,6 +150,8 @@ type writer struct {
 	md    renderer.Renderer
 	nodes *nodeRenderer
 	err   error
+	// itemChars collects each item's size as it is written.
+	itemChars []ItemChars
 }
 
 // buffers are what a render needs and can reuse: the output (a 12 KB article and its
@@ -319,6 +331,12 @@ func (w *writer) section(idx int, sec *issue.Section) {
 // two read as one item in two languages.
 func (w *writer) item(n int, it *issue.Item) {
 	t := w.t
+	w.out.Flush()
+	start := w.bufs.buf.Len()
+	defer func() {
+		w.out.Flush()
+		w.itemChars = append(w.itemChars, ItemChars{ID: it.ID, Chars: utf8.RuneCount(w.bufs.buf.Bytes()[start:])})
+	}()
 	w.block()
 	first := true
 	for _, part := range []*issue.Part{it.Zh, it.En} {

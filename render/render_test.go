@@ -300,3 +300,30 @@ func TestDraftJSONIsNotHTMLEscaped(t *testing.T) {
 		t.Errorf("draft JSON does not round-trip: %v", err)
 	}
 }
+
+// An editor's <br> breaks the line; other tags are dropped and their text kept.
+func TestRawHTMLInItems(t *testing.T) {
+	src := "# 周报 Weekly Review\n\nNo. 7\n\n## 国内要闻 Domestic News\n\n### 工信部发布通知\n\n正文。\n\n### MIIT Issues a Notice\n\nSee the Specification.<br>It applies <span style=\"color:red\">from May</span>.\n\n<div class=\"x\">A block <b>of</b> HTML</div>\n"
+	is, err := issue.Parse("h.md", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := Render(is, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"Specification.<br>It applies from May.", "A block of HTML</p>"} {
+		if !strings.Contains(a.Content, want) {
+			t.Errorf("content lacks %q:\n%s", want, a.Content)
+		}
+	}
+	for _, gone := range []string{"color:red", "class=", "<div", "<b>"} {
+		if strings.Contains(a.Content, gone) {
+			t.Errorf("content keeps %q", gone)
+		}
+	}
+	checkContent(t, a.Content)
+	if body := is.Items()[0].Body.En; !strings.Contains(body, "Specification.\nIt") || !strings.Contains(body, "A block of HTML") {
+		t.Errorf("plain body %q", body)
+	}
+}
