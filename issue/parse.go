@@ -15,6 +15,7 @@ import (
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/ast"
 	"github.com/yuin/goldmark/extension"
+	east "github.com/yuin/goldmark/extension/ast"
 	"github.com/yuin/goldmark/text"
 )
 
@@ -37,7 +38,7 @@ func (e *Error) Error() string {
 var ErrNoItems = errors.New("no news items found")
 
 // markdown is safe for concurrent use: every Parse call gets its own parser context.
-var markdown = goldmark.New(goldmark.WithExtensions(extension.Linkify, extension.Strikethrough))
+var markdown = goldmark.New(goldmark.WithExtensions(extension.Linkify, extension.Strikethrough, extension.Table))
 
 // Markdown returns the goldmark instance issues are parsed with, so that renderers share its
 // extensions.
@@ -511,7 +512,8 @@ func (p *parser) trailStart(group []block, lastHeading int) int {
 			partLang = b.lang
 			continue
 		}
-		if j <= lastHeading {
+		if j <= lastHeading || b.node.Kind() == east.KindTable {
+			// A table is an item's content, however many | its rows hold.
 			continue
 		}
 		switch {

@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/yuin/goldmark/ast"
+	east "github.com/yuin/goldmark/extension/ast"
 )
 
 // IsPlaceholder reports whether a link target leads nowhere ("#" or empty): such a link is
@@ -175,6 +176,15 @@ func appendBlockLines(lines []string, n ast.Node, src []byte) []string {
 				lines = append(lines, s)
 			}
 		}
+	case east.KindTableHeader, east.KindTableRow:
+		// A row reads as its cells in order.
+		var cells []string
+		for c := n.FirstChild(); c != nil; c = c.NextSibling() {
+			cells = append(cells, inlineText(c, src))
+		}
+		if s := strings.TrimSpace(strings.Join(cells, " | ")); s != "" && s != "|" {
+			lines = append(lines, s)
+		}
 	case ast.KindHTMLBlock:
 		if s := HTMLText(RawHTML(n, src)); s != "" {
 			lines = append(lines, s)
@@ -186,4 +196,9 @@ func appendBlockLines(lines []string, n ast.Node, src []byte) []string {
 		}
 	}
 	return lines
+}
+
+// PlainText is the text of one block as a follower reads it, lines kept.
+func PlainText(n ast.Node, src []byte) string {
+	return blockText([]ast.Node{n}, src)
 }

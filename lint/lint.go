@@ -4,6 +4,7 @@
 package lint
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"net/http"
@@ -13,6 +14,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/yuin/goldmark/ast"
@@ -279,6 +281,29 @@ func unwrapPathError(err error) error {
 	return err
 }
 
+// looksLikeTable: a paragraph of two or more source lines, each with at least two |, as a
+// table written without its | --- | row.
+func looksLikeTable(n ast.Node, src []byte) bool {
+	lines := n.Lines()
+	if lines.Len() < 2 {
+		return false
+	}
+	for i := 0; i < lines.Len(); i++ {
+		seg := lines.At(i)
+		if bytes.Count(seg.Value(src), []byte("|")) < 2 {
+			return false
+		}
+	}
+	return true
+}
+
+// brokenOff: a paragraph whose last character is a letter, digit or Chinese character, as
+// one cut in the middle of a sentence by a stray blank line.
+func brokenOff(text string) bool {
+	r, _ := utf8.DecodeLastRuneInString(strings.TrimSpace(text))
+	return unicode.IsLetter(r) || unicode.IsDigit(r)
+}
+
 // markdown flags what the WeChat editor would lose: raw HTML (dropped by the renderer) and
 // lists nested deeper than two levels.
 func (c *checker) markdown() {
@@ -288,7 +313,16 @@ func (c *checker) markdown() {
 			if part == nil {
 				continue
 			}
-			for _, b := range part.Blocks {
+			for i, b := range part.Blocks {
+				if b.Kind() == ast.KindParagraph {
+					text := issue.PlainText(b, c.is.Source)
+					switch {
+					case looksLikeTable(b, c.is.Source):
+						c.add(c.is.LineOf(b), Warning, "item %s: this paragraph looks like a table but is not one: a table needs a row such as | --- | --- | under its header", it.ID)
+					case i+1 < len(part.Blocks) && part.Blocks[i+1].Kind() == ast.KindParagraph && brokenOff(text):
+						c.add(c.is.LineOf(b), Note, "item %s: this paragraph ends without punctuation; if a line broke in the middle of a sentence, join it with the next paragraph", it.ID)
+					}
+				}
 				_ = ast.Walk(b, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
 					if !entering {
 						return ast.WalkContinue, nil

@@ -68,11 +68,13 @@ func TestSampleHasWarningsOnly(t *testing.T) {
 	if fs.Errors() != 0 {
 		t.Errorf("errors on the sample: %v", fs)
 	}
-	// The documented "（[查看更多](#)）" placeholders are one note, not ten warnings.
-	if len(fs) != 1 || fs.Warnings() != 0 || !find(fs, Note, 39, "10 “查看更多”-style placeholder links removed") {
-		t.Errorf("findings = %v, want one note for the 10 placeholder links", fs)
+	// The documented "（[查看更多](#)）" placeholders are one note, not ten warnings; the
+	// sample's one paragraph broken in mid-sentence ("默认隐私" / "机制。") is a hint.
+	if len(fs) != 2 || fs.Warnings() != 0 || !find(fs, Note, 39, "10 “查看更多”-style placeholder links removed") ||
+		!find(fs, Note, 65, "item 135-4: this paragraph ends without punctuation") {
+		t.Errorf("findings = %v, want one note for the 10 placeholder links and one for the broken line", fs)
 	}
-	if s := fs[0].String(); s != `../issue/testdata/sample-135.md:39: note: 10 “查看更多”-style placeholder links removed with their brackets, as documented (lines 39, 43, 47, 51, 55, 59, 67, 71, 75, 79)` {
+	if s := fs[1].String(); s != `../issue/testdata/sample-135.md:39: note: 10 “查看更多”-style placeholder links removed with their brackets, as documented (lines 39, 43, 47, 51, 55, 59, 67, 71, 75, 79)` {
 		t.Errorf("finding prints as %q", s)
 	}
 	if s := fs.Summary(); s != "0 errors, 0 warnings" {
@@ -107,6 +109,7 @@ func TestLimits(t *testing.T) {
 		{name: "missing cover", front: "cover: cover.jpg", sev: Error, line: 2, want: "cover cover.jpg: no such file"},
 		{name: "unreferenced image", extra: "\n[spare]: images/spare.png\n", sev: Warning, line: 17, want: "never shown"},
 		{name: "deep list", extra: "\n- a\n  - b\n    - c\n", sev: Warning, line: 19, want: "nested 3 levels"},
+		{name: "broken line", extra: "\nThe rules apply from\n\nMay 2020.\n", sev: Note, line: 17, want: "ends without punctuation"},
 		{name: "raw html", extra: "\n<div>hi</div>\n", sev: Warning, line: 17, want: "raw HTML <div> is dropped (the text inside it is kept)"},
 		{name: "inline html", extra: "\nsee <span style=\"color:red\">this</span> and <u>that</u>\n", sev: Warning, line: 17, want: "raw HTML <u> is dropped"},
 	}
@@ -187,5 +190,18 @@ func TestRawHTMLWarnings(t *testing.T) {
 	}
 	if len(html) != 1 || !strings.Contains(html[0], "raw HTML <span>") {
 		t.Errorf("raw HTML findings %q, want one for <span> and none for <br>", html)
+	}
+}
+
+// A table written without its | --- | row is a paragraph of pipes: lint says so.
+func TestPipesWithoutATable(t *testing.T) {
+	src := "No. 3\n\n## 国内要闻 Domestic News\n\n### 标题\n\n| 材料 | 份数 |\n| 申报书 | 1 |\n\n### Title\n\nBody.\n"
+	fs := check(t, write(t, t.TempDir(), "pipes.md", []byte(src)))
+	if !find(fs, Warning, 7, "looks like a table but is not one") {
+		t.Errorf("findings = %v", fs)
+	}
+	ok := check(t, write(t, t.TempDir(), "table.md", []byte(strings.Replace(src, "| 材料 | 份数 |\n", "| 材料 | 份数 |\n| --- | --- |\n", 1))))
+	if find(ok, Warning, 7, "looks like a table") {
+		t.Errorf("a real table was flagged: %v", ok)
 	}
 }

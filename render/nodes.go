@@ -48,6 +48,72 @@ func (r *nodeRenderer) RegisterFuncs(reg renderer.NodeRendererFuncRegisterer) {
 	reg.Register(ast.KindImage, r.imageNode)
 	reg.Register(ast.KindRawHTML, r.rawHTML)
 	reg.Register(east.KindStrikethrough, r.strikethrough)
+	reg.Register(east.KindTable, r.table)
+	reg.Register(east.KindTableHeader, r.tableHeader)
+	reg.Register(east.KindTableRow, r.tableRow)
+	reg.Register(east.KindTableCell, r.tableCell)
+}
+
+// table writes a GFM table as the WeChat editor keeps it: table, thead, tbody, tr, th and
+// td with inline styles, inside a section that scrolls sideways, so that a table wider
+// than a phone scrolls in its own box instead of widening the page.
+func (r *nodeRenderer) table(w gmutil.BufWriter, src []byte, n ast.Node, entering bool) (ast.WalkStatus, error) {
+	if entering {
+		r.open(w, "section", "margin:0 0 ", px(r.theme.Spacing), ";overflow-x:auto")
+		r.open(w, "table", "border-collapse:collapse;min-width:100%;font-size:", px(r.theme.FontSize-1), ";line-height:1.5")
+		return ast.WalkContinue, nil
+	}
+	if n.ChildCount() > 1 {
+		w.WriteString("</tbody>")
+	}
+	w.WriteString("</table></section>")
+	return ast.WalkContinue, nil
+}
+
+func (r *nodeRenderer) tableHeader(w gmutil.BufWriter, src []byte, n ast.Node, entering bool) (ast.WalkStatus, error) {
+	if entering {
+		w.WriteString("<thead><tr>")
+	} else {
+		w.WriteString("</tr></thead>")
+	}
+	return ast.WalkContinue, nil
+}
+
+func (r *nodeRenderer) tableRow(w gmutil.BufWriter, src []byte, n ast.Node, entering bool) (ast.WalkStatus, error) {
+	if entering {
+		if prev := n.PreviousSibling(); prev == nil || prev.Kind() == east.KindTableHeader {
+			w.WriteString("<tbody>")
+		}
+		w.WriteString("<tr>")
+	} else {
+		w.WriteString("</tr>")
+	}
+	return ast.WalkContinue, nil
+}
+
+func (r *nodeRenderer) tableCell(w gmutil.BufWriter, src []byte, n ast.Node, entering bool) (ast.WalkStatus, error) {
+	tag := "td"
+	if n.Parent().Kind() == east.KindTableHeader {
+		tag = "th"
+	}
+	if !entering {
+		w.WriteString("</" + tag + ">")
+		return ast.WalkContinue, nil
+	}
+	align := "left"
+	switch n.(*east.TableCell).Alignment {
+	case east.AlignCenter:
+		align = "center"
+	case east.AlignRight:
+		align = "right"
+	}
+	if tag == "th" {
+		r.open(w, tag, "padding:6px 8px;border:1px solid ", r.theme.Colors.Rule, ";border-bottom:2px solid ", r.theme.Colors.Accent,
+			";font-weight:bold;text-align:", align, ";white-space:nowrap")
+	} else {
+		r.open(w, tag, "padding:6px 8px;border:1px solid ", r.theme.Colors.Rule, ";text-align:", align, ";vertical-align:top;min-width:4em")
+	}
+	return ast.WalkContinue, nil
 }
 
 func (r *nodeRenderer) children(w gmutil.BufWriter, src []byte, n ast.Node, entering bool) (ast.WalkStatus, error) {

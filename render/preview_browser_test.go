@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"flag"
 	"html"
 	"image/png"
 	"os"
@@ -47,8 +48,11 @@ func headless(t *testing.T, args ...string) []byte {
 // 375 px viewport and how much article it shows.
 const measureScript = `<script>
 function m(id){var d=document.documentElement,e=document.getElementById(id),r=e.getBoundingClientRect();
-var wide=0;e.querySelectorAll('*').forEach(function(n){var b=n.getBoundingClientRect();if(b.right>wide)wide=b.right;});
-return {scroll:d.scrollWidth,client:d.clientWidth,right:wide,height:r.height,text:e.innerText.length};}
+var wide=0,boxes=0;e.querySelectorAll('*').forEach(function(n){
+var s=getComputedStyle(n);if((s.overflowX=='auto'||s.overflowX=='scroll')&&n.scrollWidth>n.clientWidth)boxes++;
+for(var p=n.parentElement;p&&p!==e;p=p.parentElement){var ps=getComputedStyle(p);if(ps.overflowX=='auto'||ps.overflowX=='scroll')return;}
+var b=n.getBoundingClientRect();if(b.right>wide)wide=b.right;});
+return {scroll:d.scrollWidth,client:d.clientWidth,right:wide,height:r.height,text:e.innerText.length,boxes:boxes};}
 var light=m('light');document.getElementById('mode').checked=true;var dark=m('dark');
 document.getElementById('mode').checked=false;
 parent.postMessage(JSON.stringify({light:light,dark:dark}),'*');
@@ -65,6 +69,8 @@ type metrics struct {
 	Scroll, Client int
 	Right, Height  float64
 	Text           int
+	// Boxes counts the elements that scroll sideways inside the page (a wide table's).
+	Boxes int
 }
 
 // measure loads a page in the phone frame and returns what it reports in light and dark
@@ -90,6 +96,18 @@ func measure(t *testing.T, page []byte) (light, dark metrics, shot string) {
 	shot = filepath.Join(dir, "shot.png")
 	headless(t, "--screenshot="+shot, "--virtual-time-budget=2000", "file://"+filepath.Join(dir, "harness.html"))
 	return got.Light, got.Dark, shot
+}
+
+var keepShots = flag.String("shots", "", "a folder to keep the preview screenshots in, to look at")
+
+func copyFile(t *testing.T, from, to string) {
+	data, err := os.ReadFile(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(to, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func overflows(m metrics) bool {
@@ -122,13 +140,24 @@ func inkShare(t *testing.T, path string) float64 {
 }
 
 func TestPreviewInChromium(t *testing.T) {
-	for _, name := range []string{"sample-135", "variations"} {
+	for _, name := range []string{"sample-135", "variations", "tables"} {
 		t.Run(name, func(t *testing.T) {
 			page, err := Preview(parse(t, "../issue/testdata/"+name+".md"), Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
 			light, dark, shot := measure(t, page)
+			if name == "tables" {
+				// The wide tables scroll in their own boxes; the page does not widen.
+				for mode, g := range map[string]metrics{"light": light, "dark": dark} {
+					if g.Boxes < 2 {
+						t.Errorf("%s mode: %d sideways-scrolling boxes, want the 2 wide tables: %+v", mode, g.Boxes, g)
+					}
+				}
+				if *keepShots != "" {
+					copyFile(t, shot, filepath.Join(*keepShots, name+".png"))
+				}
+			}
 			for mode, g := range map[string]metrics{"light": light, "dark": dark} {
 				if overflows(g) {
 					t.Errorf("%s mode overflows the 375 px phone: %+v", mode, g)

@@ -53,6 +53,12 @@ var allowed = map[string]map[string]bool{
 	"em":      {"style": true},
 	"br":      {},
 	"sup":     {"style": true},
+	"table":   {"style": true},
+	"thead":   {"style": true},
+	"tbody":   {"style": true},
+	"tr":      {"style": true},
+	"th":      {"style": true},
+	"td":      {"style": true},
 	"img":     {"src": true, "alt": true, "style": true},
 	"a":       {"href": true, "style": true},
 }
@@ -324,6 +330,32 @@ func TestRawHTMLInItems(t *testing.T) {
 	}
 	checkContent(t, a.Content)
 	if body := is.Items()[0].Body.En; !strings.Contains(body, "Specification.\nIt") || !strings.Contains(body, "A block of HTML") {
+		t.Errorf("plain body %q", body)
+	}
+}
+
+// GFM tables become the table tags the WeChat editor keeps, inside a box that scrolls.
+func TestRenderTables(t *testing.T) {
+	is := parse(t, "../issue/testdata/tables.md")
+	a, err := Render(is, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := checkContent(t, a.Content)
+	for _, want := range []string{`overflow-x:auto"><table style="border-collapse:collapse`, "<thead><tr><th ", "</th></tr></thead><tbody><tr><td ",
+		"</td></tr></tbody></table></section>", "text-align:center", "text-align:right"} {
+		if !strings.Contains(a.Content, want) {
+			t.Errorf("content lacks %q", want)
+		}
+	}
+	if n := strings.Count(a.Content, "<table "); n != 4 {
+		t.Errorf("%d tables, want 4", n)
+	}
+	if strings.Contains(text, "| ---") || strings.Contains(a.Content, "| :---") {
+		t.Error("a table was left as a paragraph of pipes")
+	}
+	// Search reads a table row by row.
+	if body := is.Items()[0].Body.Zh; !strings.Contains(body, "申报书 | 数据处理者 | 1") {
 		t.Errorf("plain body %q", body)
 	}
 }
