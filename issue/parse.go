@@ -720,6 +720,7 @@ func (p *parser) finish() {
 		}
 	}
 	p.checkContents()
+	p.titlesFromContents()
 	if p.is.Warnings == nil {
 		p.is.Warnings = []Warning{}
 	}
@@ -759,6 +760,26 @@ func (p *parser) itemLinks(it *Item, part *Part) {
 			}
 			return ast.WalkContinue, nil
 		})
+	}
+}
+
+// titlesFromContents gives an item in one language the other language's title when the
+// issue's own contents has both for it (an item written in Chinese only, listed in the
+// contents with its English title).
+func (p *parser) titlesFromContents() {
+	en, zh := map[string]string{}, map[string]string{}
+	for _, c := range p.is.Contents {
+		if c.Zh != "" && c.En != "" {
+			en[fold(c.Zh)], zh[fold(c.En)] = c.En, c.Zh
+		}
+	}
+	for _, it := range p.is.Items() {
+		switch {
+		case it.Title.En == "" && it.Title.Zh != "":
+			it.Title.En = en[fold(it.Title.Zh)]
+		case it.Title.Zh == "" && it.Title.En != "":
+			it.Title.Zh = zh[fold(it.Title.En)]
+		}
 	}
 }
 

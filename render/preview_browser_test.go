@@ -154,9 +154,9 @@ func TestPreviewInChromium(t *testing.T) {
 						t.Errorf("%s mode: %d sideways-scrolling boxes, want the 2 wide tables: %+v", mode, g.Boxes, g)
 					}
 				}
-				if *keepShots != "" {
-					copyFile(t, shot, filepath.Join(*keepShots, name+".png"))
-				}
+			}
+			if *keepShots != "" {
+				copyFile(t, shot, filepath.Join(*keepShots, name+".png"))
 			}
 			for mode, g := range map[string]metrics{"light": light, "dark": dark} {
 				if overflows(g) {

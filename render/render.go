@@ -22,6 +22,7 @@ import (
 	gmutil "github.com/yuin/goldmark/util"
 
 	"wxpub/issue"
+	"wxpub/wechat"
 )
 
 // Article is what an issue becomes on WeChat.
@@ -40,6 +41,26 @@ type Article struct {
 	// ItemChars is how many characters of Content each item takes, in order: what to cut
 	// when the article is near WeChat's limit.
 	ItemChars []ItemChars `json:"-"`
+}
+
+// contentsBudget is the size of article (in characters as sent) up to which the contents
+// lists both languages: 90 % of WeChat's limit, where lint starts to warn.
+const contentsBudget = wechat.MaxContentChars * 9 / 10
+
+// bilingual reports whether a written table of contents gives titles in both languages.
+func bilingual(contents []issue.Text) bool {
+	for _, c := range contents {
+		if c.Zh != "" && c.En != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// chars is how many characters the writer has written.
+func (w *writer) chars() int {
+	w.out.Flush()
+	return utf8.RuneCount(w.bufs.buf.Bytes())
 }
 
 // ItemChars is an item's share of an article's content, in characters as sent.
@@ -71,9 +92,18 @@ func Render(is *issue.Issue, opt Options) (*Article, error) {
 		}
 		opt.Theme = t
 	}
+	// The contents shows both languages when the issue's own contents did, unless that
+	// brings the article near WeChat's limit: then Chinese titles only.
+	both := bilingual(is.Contents)
 	w := newWriter(is, opt)
-	defer w.release()
+	defer func() { w.release() }()
+	w.bilingualContents = both
 	w.article()
+	if both && w.err == nil && w.chars() >= contentsBudget {
+		w.release()
+		w = newWriter(is, opt)
+		w.article()
+	}
 	if err := w.err; err != nil {
 		return nil, fmt.Errorf("render %s: %w", is.Path, err)
 	}
@@ -152,6 +182,8 @@ type writer struct {
 	err   error
 	// itemChars collects each item's size as it is written.
 	itemChars []ItemChars
+	// bilingualContents lists both titles of each item in the contents.
+	bilingualContents bool
 }
 
 // buffers are what a render needs and can reuse: the output (a 12 KB article and its
@@ -286,7 +318,7 @@ func (w *writer) contents() {
 	for _, sec := range w.is.Sections {
 		w.s(`<p style="margin:0 0 4px;font-weight:bold;color:`, t.Colors.Accent, `">`)
 		w.text(sec.Title.Joined())
-		w.s(`</p><p style="margin:0 0 `, px(t.Spacing), `;font-size:`, px(t.FontSize-1), `">`)
+		w.s(`</p><p style="margin:0 0 `, px(t.Spacing), `;font-size:`, px(t.FontSize-1), `;text-align:left">`)
 		for i, it := range sec.Items {
 			n++
 			if i > 0 {
@@ -294,6 +326,11 @@ func (w *writer) contents() {
 			}
 			w.s(`<strong>`, number(n), `</strong> `)
 			w.text(it.Title.In(issue.LangZh))
+			if w.bilingualContents && it.Title.Zh != "" && it.Title.En != "" {
+				w.s(`<br><span style="font-size:`, px(t.SmallSize+1), `;color:`, t.Colors.English, `">`)
+				w.text(it.Title.En)
+				w.s(`</span>`)
+			}
 		}
 		w.s(`</p>`)
 	}
