@@ -188,7 +188,11 @@ type Result struct {
 	PreviewUnknown []string // the answer was lost: may have been sent, not repeated
 
 	ArticleURL string
-	Published  string // "published", "already published", "recovered"
+	Published  string // "published", "already published", "resumed", "recovered"
+	// Republish: the issue was published before, at PreviousURL, and changed since;
+	// publishing makes a new article with a new URL.
+	Republish   bool
+	PreviousURL string
 
 	MassMsgID int64
 	Broadcast string // "sent", "already sent"
@@ -252,7 +256,7 @@ func (p *Publisher) Run(ctx context.Context, path string, opt Options) (_ *Resul
 		return nil, err
 	}
 	if opt.DryRun {
-		return p.plan(ctx, res, images, cover, generated, pub, opt)
+		return p.plan(ctx, is, res, images, cover, generated, pub, opt)
 	}
 	if p.api == nil {
 		return nil, errors.New("publish: no API client (only a dry run can do without one)")
@@ -303,21 +307,10 @@ func (p *Publisher) Run(ctx context.Context, path string, opt Options) (_ *Resul
 		return nil, err
 	}
 
-	art, err := render.Render(is, render.Options{Theme: opt.Theme, Author: opt.Author, ImageURL: func(src string) string { return urls[src] }})
+	wa, contentHash, err := article(is, opt, urls, coverUp.MediaID, cover)
 	if err != nil {
 		return nil, err
 	}
-	wa := wechat.Article{Title: art.Title, Author: art.Author, Digest: art.Digest, Content: art.Content,
-		ContentSourceURL: art.ContentSourceURL, ThumbMediaID: coverUp.MediaID}
-	if wa.PicCrop2351, wa.PicCrop11, err = crops(cover.data); err != nil {
-		return nil, err
-	}
-	body, err := wechat.Marshal(wa)
-	if err != nil {
-		return nil, err
-	}
-	h := sha256.Sum256(body)
-	contentHash := hex.EncodeToString(h[:])
 
 	if err := p.draft(ctx, &pub, wa, contentHash, res); err != nil {
 		return nil, err
@@ -408,6 +401,80 @@ func (p *Publisher) claim(ctx context.Context, issueNumber int, opt Options) (co
 		p.store.ReleaseLease(rctx, issueNumber, me.Owner)
 	}
 	return rctx, release, nil
+}
+
+// article is the draft article as sent, with the images' uploaded URLs and the cover's
+// media ID, and the hash of what is sent, which tells whether the draft must change.
+func article(is *issue.Issue, opt Options, urls map[string]string, coverMediaID string, cover *source) (wechat.Article, string, error) {
+	art, err := render.Render(is, render.Options{Theme: opt.Theme, Author: opt.Author, ImageURL: func(src string) string { return urls[src] }})
+	if err != nil {
+		return wechat.Article{}, "", err
+	}
+	wa := wechat.Article{Title: art.Title, Author: art.Author, Digest: art.Digest, Content: art.Content,
+		ContentSourceURL: art.ContentSourceURL, ThumbMediaID: coverMediaID}
+	if wa.PicCrop2351, wa.PicCrop11, err = crops(cover.data); err != nil {
+		return wechat.Article{}, "", err
+	}
+	body, err := wechat.Marshal(wa)
+	if err != nil {
+		return wechat.Article{}, "", err
+	}
+	h := sha256.Sum256(body)
+	return wa, hex.EncodeToString(h[:]), nil
+}
+
+// The decisions of a run, made from the store alone, so that a dry run says exactly what a
+// real run will do. contentHash "" means the content is not known yet (images or a cover
+// still to upload): it will differ from anything sent before.
+
+// draftDecision: "created", "updated" or "unchanged".
+func draftDecision(pub store.Publication, contentHash string) string {
+	switch {
+	case pub.DraftMediaID == "":
+		return "created"
+	case contentHash != "" && pub.ContentHash == contentHash:
+		return "unchanged"
+	}
+	return "updated"
+}
+
+// previewDecision for one phone: "sent", "already sent" or "may have been sent" (an
+// earlier run's answer was lost: not repeated).
+func previewDecision(pub store.Publication, to wechat.Recipient, contentHash string) string {
+	if contentHash == "" {
+		return "sent"
+	}
+	sent := strings.Split(pub.Previewed, "\n")
+	key := to.String() + " " + contentHash
+	switch {
+	case slices.Contains(sent, key):
+		return "already sent"
+	case slices.Contains(sent, key+unknownOutcome):
+		return "may have been sent"
+	}
+	return "sent"
+}
+
+// publishDecision: "already published", "resumed" (a job submitted before is waited for)
+// or "published".
+func publishDecision(pub store.Publication, contentHash string) string {
+	switch {
+	case contentHash == "" || pub.PublishHash != contentHash:
+		return "published"
+	case pub.PublishStatus == wechat.PublishOK && pub.ArticleURL != "":
+		return "already published"
+	case pub.PublishID != 0 && (pub.PublishStatus == -1 || pub.PublishStatus == wechat.PublishPublishing):
+		return "resumed"
+	}
+	return "published"
+}
+
+// broadcastDecision: "already sent" or "sent".
+func broadcastDecision(pub store.Publication) string {
+	if pub.MassMsgID != 0 {
+		return "already sent"
+	}
+	return "sent"
 }
 
 var stepOrder = []string{store.StepParsed, store.StepUploaded, store.StepDrafted, store.StepPreviewed,
@@ -602,7 +669,7 @@ func (p *Publisher) retry(ctx context.Context, what string, call func() error, f
 // draft creates the issue's draft, or updates it when the content changed; never a
 // second draft for the same issue.
 func (p *Publisher) draft(ctx context.Context, pub *store.Publication, wa wechat.Article, contentHash string, res *Result) error {
-	if pub.DraftMediaID != "" && pub.ContentHash == contentHash {
+	if draftDecision(*pub, contentHash) == "unchanged" {
 		res.DraftMediaID, res.Draft = pub.DraftMediaID, "unchanged"
 		p.report.Step("draft %s is up to date", pub.DraftMediaID)
 		return nil
@@ -689,12 +756,12 @@ func (p *Publisher) preview(ctx context.Context, pub *store.Publication, to []we
 	sent := strings.Split(pub.Previewed, "\n")
 	for _, r := range to {
 		key := r.String() + " " + contentHash
-		switch {
-		case slices.Contains(sent, key):
+		switch previewDecision(*pub, r, contentHash) {
+		case "already sent":
 			res.PreviewSkipped = append(res.PreviewSkipped, r.String())
 			p.report.Step("preview to %s: already sent for this content", r)
 			continue
-		case slices.Contains(sent, key+unknownOutcome):
+		case "may have been sent":
 			res.PreviewUnknown = append(res.PreviewUnknown, r.String())
 			p.report.Step("preview to %s may have been sent by an earlier run (its answer was lost); not repeated", r)
 			continue
@@ -728,7 +795,12 @@ const unknownOutcome = " ?"
 // publish submits the draft (unless this content was submitted before) and waits for the
 // job to finish.
 func (p *Publisher) publish(ctx context.Context, pub *store.Publication, wa wechat.Article, contentHash, coverURL string, timeout time.Duration, res *Result) error {
-	if pub.PublishHash == contentHash && pub.PublishStatus == wechat.PublishOK && pub.ArticleURL != "" {
+	decision := publishDecision(*pub, contentHash)
+	res.Republish = decision == "published" && pub.ArticleURL != ""
+	if res.Republish {
+		res.PreviousURL = pub.ArticleURL
+	}
+	if decision == "already published" {
 		res.ArticleURL, res.Published = pub.ArticleURL, "already published"
 		p.report.Step("already published: %s", pub.ArticleURL)
 		return nil
@@ -758,9 +830,9 @@ func (p *Publisher) publish(ctx context.Context, pub *store.Publication, wa wech
 			}
 		}
 	}
-	resume := pub.PublishHash == contentHash && pub.PublishID != 0 && (pub.PublishStatus == -1 || pub.PublishStatus == wechat.PublishPublishing)
 	switch {
-	case resume:
+	case decision == "resumed":
+		res.Published = "resumed"
 		p.report.Step("publish job %d was submitted before; waiting for it", pub.PublishID)
 	case pub.PublishHash == contentHash && pub.PublishStartedAt != 0 && pub.PublishID == 0:
 		// An earlier run submitted and died before storing the answer: look first.
@@ -862,7 +934,7 @@ func (p *Publisher) poll(ctx context.Context, id int64, timeout time.Duration) (
 // issue's, recorded before the call, so neither a rerun nor a retry sends twice.
 func (p *Publisher) broadcast(ctx context.Context, pub *store.Publication, res *Result) error {
 	key := fmt.Sprintf("wxpub-issue-%d", pub.IssueNumber)
-	if pub.MassMsgID != 0 {
+	if broadcastDecision(*pub) == "already sent" {
 		res.MassMsgID, res.Broadcast = pub.MassMsgID, "already sent"
 		p.report.Step("already sent to all followers (msg_id %d)", pub.MassMsgID)
 		return nil
@@ -884,49 +956,68 @@ func (p *Publisher) broadcast(ctx context.Context, pub *store.Publication, res *
 	return p.save(ctx, pub, store.StepBroadcast)
 }
 
-// plan reports what a run would do, reading the store but calling nothing.
-func (p *Publisher) plan(ctx context.Context, res *Result, images []*source, cover *source, generated bool, pub store.Publication, opt Options) (*Result, error) {
+// plan says what a run will do, from the store and the same decisions a run makes, calling
+// nothing: which images and cover go up, whether the draft is created, updated or kept,
+// who gets a preview, whether the issue is published (again) and sent.
+func (p *Publisher) plan(ctx context.Context, is *issue.Issue, res *Result, images []*source, cover *source, generated bool, pub store.Publication, opt Options) (*Result, error) {
+	urls := map[string]string{}
+	known := true // every upload is known, so the content as sent is too
 	for _, im := range images {
-		if _, err := p.store.Upload(ctx, im.hash, store.UploadContent); err == nil {
+		up, err := p.store.Upload(ctx, im.hash, store.UploadContent)
+		switch {
+		case err == nil:
+			urls[im.src] = up.URL
 			res.ImagesReused++
-		} else if errors.Is(err, store.ErrNotFound) {
+		case errors.Is(err, store.ErrNotFound):
 			if _, _, err := forContent(im.data); err != nil {
 				return nil, fmt.Errorf("image %s: %w", im.src, err)
 			}
 			res.ImagesUploaded++
-		} else {
+			known = false
+		default:
 			return nil, err
 		}
 	}
-	switch _, err := p.store.Upload(ctx, cover.hash, store.UploadCover); {
+	coverUp, err := p.store.Upload(ctx, cover.hash, store.UploadCover)
+	switch {
 	case err == nil:
-		res.Cover = "reused"
+		res.Cover, res.CoverMediaID = "reused", coverUp.MediaID
+	case !errors.Is(err, store.ErrNotFound):
+		return nil, err
 	case generated:
-		res.Cover = "generated and uploaded"
+		res.Cover, known = "generated and uploaded", false
 	default:
-		res.Cover = "uploaded"
+		res.Cover, known = "uploaded", false
 	}
-	res.DraftMediaID = pub.DraftMediaID
-	if pub.DraftMediaID == "" {
-		res.Draft = "created"
-	} else {
-		res.Draft = "updated if changed"
+	contentHash := ""
+	if known {
+		if _, contentHash, err = article(is, opt, urls, coverUp.MediaID, cover); err != nil {
+			return nil, err
+		}
 	}
+	res.Draft, res.DraftMediaID = draftDecision(pub, contentHash), pub.DraftMediaID
 	for _, r := range opt.PreviewTo {
-		res.Previewed = append(res.Previewed, r.String())
+		switch previewDecision(pub, r, contentHash) {
+		case "already sent":
+			res.PreviewSkipped = append(res.PreviewSkipped, r.String())
+		case "may have been sent":
+			res.PreviewUnknown = append(res.PreviewUnknown, r.String())
+		default:
+			res.Previewed = append(res.Previewed, r.String())
+		}
 	}
 	if opt.Publish {
-		res.Published = "published"
-		if pub.PublishStatus == wechat.PublishOK {
-			res.Published = "published again if changed"
-		}
+		res.Published = publishDecision(pub, contentHash)
 		res.ArticleURL = pub.ArticleURL
+		// A changed issue already published becomes a new article with a new URL.
+		res.Republish = res.Published == "published" && pub.ArticleURL != ""
+		if res.Republish {
+			res.PreviousURL = pub.ArticleURL
+		}
 	}
 	if opt.Broadcast {
-		res.Broadcast = "sent"
-		if pub.MassMsgID != 0 {
-			res.Broadcast = "already sent"
-		}
+		res.Broadcast = broadcastDecision(pub)
+		res.MassMsgID = pub.MassMsgID
 	}
 	return res, nil
 }

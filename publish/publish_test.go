@@ -606,3 +606,58 @@ func TestGeneratedCover(t *testing.T) {
 		t.Errorf("cover %s %dx%d %v", format, cfg.Width, cfg.Height, err)
 	}
 }
+
+// The dry run's plan is what the run then does: on a first run, a rerun with nothing
+// changed, and a rerun after the issue changed (published again as a new article).
+func TestPlanIsWhatTheRunDoes(t *testing.T) {
+	e := newEnv(t, sandbox.Options{})
+	dir := t.TempDir()
+	src, _ := os.ReadFile(withImages)
+	path := filepath.Join(dir, "issue.md")
+	os.WriteFile(path, src, 0o644)
+	copyDir(t, filepath.Join(filepath.Dir(withImages), "images"), filepath.Join(dir, "images"))
+	opt := everything
+	opt.PreviewTo = append(opt.PreviewTo, wechat.Recipient{OpenID: "oStaffPhone00000000000000001"})
+	type outcome struct {
+		ImagesUploaded, ImagesReused int
+		Cover, Draft, Published      string
+		Previewed, Skipped, Unknown  []string
+		Broadcast                    string
+		Republish                    bool
+		PreviousURL                  string
+	}
+	of := func(r *Result) outcome {
+		return outcome{r.ImagesUploaded, r.ImagesReused, r.Cover, r.Draft, r.Published, r.Previewed, r.PreviewSkipped, r.PreviewUnknown,
+			r.Broadcast, r.Republish, r.PreviousURL}
+	}
+	dry := New(nil, e.st, e.steps, nil)
+	for i, change := range []func(){
+		func() {},
+		func() {},
+		func() {
+			os.WriteFile(path, bytes.Replace(src, []byte("通报了一批"), []byte("通报了第二批"), 1), 0o644)
+		},
+	} {
+		change()
+		dopt := opt
+		dopt.DryRun = true
+		plan, err := dry.Run(context.Background(), path, dopt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		calls := len(e.sb.Calls())
+		got, err := e.run(path, opt)
+		if err != nil {
+			t.Fatalf("run %d: %v", i, err)
+		}
+		if p, g := of(plan), of(got); fmt.Sprint(p) != fmt.Sprint(g) {
+			t.Errorf("run %d: plan %+v\n      run  %+v", i, p, g)
+		}
+		if n := len(e.sb.Calls()) - calls; i == 1 && n != 0 {
+			t.Errorf("the plan said nothing changed, and the run made %d calls", n)
+		}
+	}
+	if c := e.counts(); c.drafts != 1 || c.published != 2 || c.mass != 1 {
+		t.Errorf("after three runs: %+v", c)
+	}
+}

@@ -123,13 +123,76 @@ func (a *App) confirmBroadcast(path string, in io.Reader) error {
 	return nil
 }
 
+// plan prints what a dry run found a run will do, step by step, in the future tense.
+func (a *App) plan(r *publish.Result) {
+	w := a.Out
+	fmt.Fprintf(w, "Dry run of issue %d “%s”: nothing was sent. A run will:\n", r.Issue, r.Title)
+	n := 0
+	step := func(format string, args ...any) {
+		n++
+		fmt.Fprintf(w, "  %d. "+format+"\n", append([]any{n}, args...)...)
+	}
+	switch {
+	case r.ImagesUploaded > 0:
+		step("upload %d content images (%d already uploaded)", r.ImagesUploaded, r.ImagesReused)
+	case r.Images > 0:
+		step("reuse the %d content images already uploaded", r.ImagesReused)
+	}
+	switch r.Cover {
+	case "reused":
+		step("reuse the cover already uploaded (%s)", r.CoverMediaID)
+	case "generated and uploaded":
+		step("generate a cover and upload it")
+	default:
+		step("upload the cover")
+	}
+	switch r.Draft {
+	case "created":
+		step("create the issue's draft")
+	case "updated":
+		step("update draft %s with the changed article", r.DraftMediaID)
+	default:
+		step("leave draft %s as it is: the article has not changed", r.DraftMediaID)
+	}
+	for _, to := range r.Previewed {
+		step("send a preview to %s", to)
+	}
+	for _, to := range r.PreviewSkipped {
+		step("not preview to %s again: it was sent this article before", to)
+	}
+	for _, to := range r.PreviewUnknown {
+		step("not preview to %s again: an earlier preview's answer was lost, and it may have arrived", to)
+	}
+	switch {
+	case r.Published == "":
+	case r.Republish:
+		step("publish the changed article as a new article with a new URL (the one published before, %s, stays live)", r.PreviousURL)
+	case r.Published == "published":
+		step("publish the draft and wait for the article URL")
+	case r.Published == "resumed":
+		step("wait for the publish job submitted by an earlier run")
+	default:
+		step("leave the article published as it is: %s", r.ArticleURL)
+	}
+	switch r.Broadcast {
+	case "":
+	case "sent":
+		step("send the issue to ALL followers")
+	default:
+		step("not send it again: it was sent to all followers before (msg_id %d)", r.MassMsgID)
+	}
+	if r.Warnings > 0 {
+		fmt.Fprintf(w, "  lint:      %d warnings (wxpub lint shows them)\n", r.Warnings)
+	}
+}
+
 func (a *App) summary(r *publish.Result) {
 	w := a.Out
 	if r.DryRun {
-		fmt.Fprintf(w, "Dry run of issue %d “%s”: nothing was sent. It would:\n", r.Issue, r.Title)
-	} else {
-		fmt.Fprintf(w, "Issue %d “%s”\n", r.Issue, r.Title)
+		a.plan(r)
+		return
 	}
+	fmt.Fprintf(w, "Issue %d “%s”\n", r.Issue, r.Title)
 	fmt.Fprintf(w, "  images:    %d in the article, %d uploaded, %d already uploaded\n", r.Images, r.ImagesUploaded, r.ImagesReused)
 	if r.Cover != "" {
 		fmt.Fprintf(w, "  cover:     %s %s\n", r.Cover, r.CoverMediaID)
@@ -150,7 +213,9 @@ func (a *App) summary(r *publish.Result) {
 	if len(preview) > 0 {
 		fmt.Fprintf(w, "  preview:   %s\n", strings.Join(preview, "; "))
 	}
-	if r.Published != "" {
+	if r.Republish {
+		fmt.Fprintf(w, "  publish:   %s %s (a new article; the one published before, %s, stays live)\n", r.Published, r.ArticleURL, r.PreviousURL)
+	} else if r.Published != "" {
 		fmt.Fprintf(w, "  publish:   %s %s\n", r.Published, r.ArticleURL)
 	} else if r.ArticleURL != "" {
 		fmt.Fprintf(w, "  article:   %s\n", r.ArticleURL)

@@ -48,8 +48,14 @@ func TestPublishCommand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(out, "Dry run of issue 135") || !strings.Contains(out, "draft:     created") || len(sb.Calls()) != 0 {
-		t.Errorf("dry run: %d calls, output %q", len(sb.Calls()), out)
+	for _, want := range []string{"Dry run of issue 135", "nothing was sent. A run will:\n", "  1. generate a cover and upload it\n", "  2. create the issue's draft\n",
+		"  3. send a preview to wxname:staff_phone\n", "  4. publish the draft and wait for the article URL\n"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("dry run lacks %q:\n%s", want, out)
+		}
+	}
+	if n := len(sb.Calls()); n != 0 {
+		t.Errorf("dry run: %d calls", n)
 	}
 	out, err = run(t, "publish", sample, "--publish", "--preview-to", "staff_phone", "--preview-to", "o9AgO5Kd5ggOC-bXrbNODIiE3bGY")
 	if err != nil {
@@ -73,8 +79,17 @@ func TestPublishCommand(t *testing.T) {
 	if len(p) != 2 || p[0].ToWxName != "staff_phone" || p[1].ToUser != "o9AgO5Kd5ggOC-bXrbNODIiE3bGY" {
 		t.Errorf("previews = %+v", p)
 	}
-	out, err = run(t, "publish", sample, "--publish")
-	if err != nil || !strings.Contains(out, "draft:     unchanged") || !strings.Contains(out, "publish:   already published") {
+	// The plan of a rerun says what the rerun then does: nothing.
+	out, err = run(t, "publish", sample, "--publish", "--preview-to", "staff_phone", "--dry-run")
+	for _, want := range []string{"reuse the cover already uploaded", "leave draft " + pub.DraftMediaID + " as it is", "not preview to wxname:staff_phone again",
+		"leave the article published as it is: " + pub.ArticleURL} {
+		if err != nil || !strings.Contains(out, want) {
+			t.Errorf("plan of a rerun lacks %q: %v\n%s", want, err, out)
+		}
+	}
+	out, err = run(t, "publish", sample, "--publish", "--preview-to", "staff_phone")
+	if err != nil || !strings.Contains(out, "draft:     unchanged") || !strings.Contains(out, "publish:   already published") ||
+		!strings.Contains(out, "preview:   already sent to wxname:staff_phone\n") {
 		t.Errorf("rerun: %v\n%s", err, out)
 	}
 }
