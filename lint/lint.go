@@ -63,10 +63,12 @@ func (f Finding) String() string {
 type Findings []Finding
 
 // Warnings counts the warnings.
-func (fs Findings) Warnings() int {
+func (fs Findings) Warnings() int { return fs.count(Warning) }
+
+func (fs Findings) count(sev Severity) int {
 	n := 0
 	for _, f := range fs {
-		if f.Severity == Warning {
+		if f.Severity == sev {
 			n++
 		}
 	}
@@ -96,15 +98,7 @@ func joinInts(ns []int) string {
 }
 
 // Errors counts the findings that stop a publish.
-func (fs Findings) Errors() int {
-	n := 0
-	for _, f := range fs {
-		if f.Severity == Error {
-			n++
-		}
-	}
-	return n
-}
+func (fs Findings) Errors() int { return fs.count(Error) }
 
 // Check lints an issue and the article rendered from it. Local images are looked up
 // relative to the issue's file.

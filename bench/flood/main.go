@@ -21,13 +21,13 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"wxpub/bench/internal/measure"
 	"wxpub/wechat/follower"
 )
 
@@ -44,11 +44,11 @@ func main() {
 		ctx, cancel := context.WithTimeout(context.Background(), *probeFor)
 		defer cancel()
 		lat, failures := probe(ctx, *target, *token)
-		fmt.Printf("%d %d %.3f\n", len(lat), failures, ms(pct(lat, 0.99)))
+		fmt.Printf("%d %d %.3f\n", len(lat), failures, measure.MS(measure.Percentile(lat, 0.99)))
 		return
 	}
 	u, err := url.Parse(*target)
-	if err != nil || !loopback(u.Hostname()) || *pid == 0 {
+	if err != nil || !measure.Loopback(*target) || *pid == 0 {
 		fmt.Fprintln(os.Stderr, "flood: -url must be a loopback address and -pid the server's")
 		os.Exit(2)
 	}
@@ -237,23 +237,4 @@ func rssMB(pid int) float64 {
 		}
 	}
 	return 0
-}
-
-func pct(all []time.Duration, p float64) time.Duration {
-	if len(all) == 0 {
-		return 0
-	}
-	s := slices.Clone(all)
-	slices.Sort(s)
-	return s[min(len(s)-1, int(float64(len(s))*p))]
-}
-
-func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
-
-func loopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }

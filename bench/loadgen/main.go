@@ -12,17 +12,15 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"runtime/debug"
-	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"wxpub/bench/internal/measure"
 	"wxpub/wechat/follower"
 )
 
@@ -46,12 +44,9 @@ func main() {
 	debug.SetGCPercent(800)
 
 	targets := strings.Split(*target, ",")
-	for _, t := range targets {
-		u, err := url.Parse(t)
-		if err != nil || !loopback(u.Hostname()) {
-			fmt.Fprintln(os.Stderr, "loadgen: -url must be loopback addresses")
-			os.Exit(2)
-		}
+	if !measure.Loopback(targets...) {
+		fmt.Fprintln(os.Stderr, "loadgen: -url must be loopback addresses")
+		os.Exit(2)
 	}
 	f := follower.New(targets[0], *token, follower.Plain)
 	if *mode == "safe" {
@@ -125,27 +120,11 @@ func main() {
 	for _, l := range lat {
 		all = append(all, l...)
 	}
-	slices.Sort(all)
-	pct := func(p float64) time.Duration {
-		if len(all) == 0 {
-			return 0
-		}
-		return all[min(len(all)-1, int(float64(len(all))*p))]
-	}
+	pct := func(p float64) time.Duration { return measure.Percentile(all, p) }
 	rps := float64(len(all)) / elapsed.Seconds()
 	fmt.Printf("%s\tmode=%s\tconns=%d\trequests=%d\tfailures=%d\treq/s=%.0f\tp50=%.2fms\tp99=%.2fms\n",
-		*label, *mode, *conns, len(all), failures.Load(), rps, ms(pct(0.50)), ms(pct(0.99)))
+		*label, *mode, *conns, len(all), failures.Load(), rps, measure.MS(pct(0.50)), measure.MS(pct(0.99)))
 	if failures.Load() > 0 {
 		os.Exit(1)
 	}
-}
-
-func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
-
-func loopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
