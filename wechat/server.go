@@ -222,7 +222,7 @@ func (h *CallbackHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	encrypted := r.Method == http.MethodPost && q.Get("encrypt_type") == "aes"
 	signed := SignatureOK(q.Get("signature"), h.Token, ts, nonce)
 	switch {
-	case encrypted && h.Mode == ModePlain:
+	case encrypted && (h.Mode == ModePlain || h.Crypter == nil):
 		if signed {
 			h.warnOnce("encrypted", "an encrypted message reached the callback, which is in plain mode: set wechat.aes_key and wechat.encoding_mode as chosen in the MP backend (消息加解密方式); encrypted messages are refused until then")
 			h.fail(w, http.StatusBadRequest, "encrypted_refused", o, start)

@@ -564,3 +564,14 @@ func TestObservedTypesAreFixed(t *testing.T) {
 		}
 	}
 }
+
+// A handler told to decrypt without a key refuses encrypted messages instead of failing.
+func TestEncryptedWithoutAKey(t *testing.T) {
+	r := newRig(t, nil)
+	r.h.Mode = wechat.ModeSafe // and no Crypter
+	f := r.follower(follower.Safe)
+	resp, err := f.Text(context.Background(), "hi")
+	if err != nil || resp.Status != 400 || r.lastOutcome() != "encrypted_refused" || r.calls.Load() != 0 {
+		t.Errorf("%+v %v %s", resp, err, r.lastOutcome())
+	}
+}

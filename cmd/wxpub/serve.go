@@ -176,7 +176,15 @@ func (s *server) dispatch(ctx context.Context, m *wechat.Message) (*wechat.Reply
 	gen := s.idx.Generation()
 	r, ok := s.answers.Get(key, gen)
 	if !ok {
-		s.searching <- struct{}{}
+		// A question that cannot start within the reply budget is past answering in
+		// time: dropped rather than queued, so a flood cannot pile up waiting work.
+		wait := time.NewTimer(s.app.Config.Server.ReplyBudget)
+		select {
+		case s.searching <- struct{}{}:
+			wait.Stop()
+		case <-wait.C:
+			return &wechat.Reply{}, nil
+		}
 		var err error
 		r, err = reply.Answer(msg, s.idx, reply.Config{Welcome: s.app.Config.Reply.Welcome, Menu: s.app.Config.Reply.Menu})
 		<-s.searching

@@ -295,3 +295,38 @@ func TestServeListeners(t *testing.T) {
 		t.Errorf("64 KB of headers: %d, want 431", resp.StatusCode)
 	}
 }
+
+// A new question that cannot start searching within the reply budget is dropped, not
+// queued: a flood cannot pile up waiting work.
+func TestBusySearchIsDropped(t *testing.T) {
+	serveEnv(t)
+	t.Setenv("WXPUB_SERVER_REPLY_BUDGET", "50ms")
+	c, err := config.Load("", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := &App{Config: c, Log: logrus.New(), Out: io.Discard}
+	a.Log.SetOutput(io.Discard)
+	st, idx, ix, err := a.openIndex(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	defer idx.Close()
+	s, err := a.newServer(idx, ix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for len(s.searching) < cap(s.searching) {
+		s.searching <- struct{}{} // every search slot taken
+	}
+	start := time.Now()
+	r, err := s.dispatch(context.Background(), &wechat.Message{MsgType: "text", Content: "区块链"})
+	if err != nil || !r.Empty() || time.Since(start) > 2*time.Second {
+		t.Errorf("busy: %+v %v after %s", r, err, time.Since(start))
+	}
+	<-s.searching
+	if r, err := s.dispatch(context.Background(), &wechat.Message{MsgType: "text", Content: "区块链"}); err != nil || r.Empty() {
+		t.Errorf("with a free slot: %+v %v", r, err)
+	}
+}
