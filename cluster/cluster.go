@@ -21,8 +21,9 @@ import (
 )
 
 // go-redis logs every failed dial on its own (and so every request during an outage);
-// this package reports outages itself, once per interval. The logger is process-global.
-func init() { redis.SetLogger(quiet{}) }
+// this package reports outages itself, once per interval. go-redis's logger is
+// process-global: the first Open silences it.
+var quietOnce sync.Once
 
 type quiet struct{}
 
@@ -59,6 +60,7 @@ func Open(ctx context.Context, opt Options) (*Cluster, error) {
 	if opt.Addr == "" {
 		return nil, errors.New("cluster: redis.addr is required")
 	}
+	quietOnce.Do(func() { redis.SetLogger(quiet{}) })
 	if opt.Prefix == "" {
 		opt.Prefix = "wxpub:"
 	}

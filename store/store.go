@@ -40,6 +40,9 @@ type Store struct {
 	db     *sql.DB
 	driver string
 	now    func() time.Time
+	// lastRevision is the last revision this store gave out, so that two writes within
+	// one clock tick still get growing revisions.
+	lastRevision atomic.Int64
 }
 
 // Open opens (creating it if needed) the store at dsn and brings its schema up to date.
@@ -302,17 +305,15 @@ func splitSQL(body string) []string {
 func (s *Store) revision() int64 {
 	for {
 		now := s.now().UnixNano()
-		last := lastRevision.Load()
+		last := s.lastRevision.Load()
 		if now <= last {
 			now = last + 1
 		}
-		if lastRevision.CompareAndSwap(last, now) {
+		if s.lastRevision.CompareAndSwap(last, now) {
 			return now
 		}
 	}
 }
-
-var lastRevision atomic.Int64
 
 // Version returns the schema version applied.
 func (s *Store) Version(ctx context.Context) (int, error) {

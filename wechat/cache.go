@@ -3,14 +3,18 @@ package wechat
 import (
 	"sync"
 	"time"
-
-	"github.com/silenceper/wechat/v2/cache"
 )
 
-// TokenCache is where access tokens live between calls: the SDK's cache interface, so that
-// one cache serves wxpub's client and any SDK object sharing it. Get must return a string.
-// MemoryCache serves one process; several replicas share a Redis one.
-type TokenCache = cache.Cache
+// TokenCache is where access tokens live between calls. Its methods are those of the
+// SDK's cache.Cache, so that one cache serves wxpub's client and the SDK objects of
+// package wechat/sdk. Get must return a string. MemoryCache serves one process; several
+// replicas share a Redis one (cluster.TokenCache).
+type TokenCache interface {
+	Get(key string) any
+	Set(key string, val any, timeout time.Duration) error
+	IsExist(key string) bool
+	Delete(key string) error
+}
 
 // MemoryCache is a concurrency-safe in-memory TokenCache. (The SDK's cache.Memory reads its
 // map without a lock and can crash the process under concurrent use.)

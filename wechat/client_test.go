@@ -416,23 +416,6 @@ func TestClassicTokenInvalidatesPrevious(t *testing.T) {
 	}
 }
 
-func TestSDKSharesTheToken(t *testing.T) {
-	sb := testenv.Sandbox(t, sandbox.Options{})
-	c := newClient(t, sb, Options{})
-	oa := c.OfficialAccount()
-	d := oa.GetDraft()
-	n, err := d.CountDraft()
-	if err != nil || n != 0 {
-		t.Fatalf("SDK call through the sandbox: %d %v", n, err)
-	}
-	if _, err := c.CountDrafts(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	if f := sb.TokenFetches(); f != 1 {
-		t.Errorf("SDK and client fetched %d tokens, want 1 shared", f)
-	}
-}
-
 func TestMemoryCacheConcurrent(t *testing.T) {
 	m := NewMemoryCache()
 	var wg sync.WaitGroup

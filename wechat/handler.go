@@ -12,49 +12,15 @@ import (
 	"time"
 )
 
-// Reply is what the account answers a message with: a text, or news articles, or nothing
-// (the zero Reply: the callback answers "success").
-type Reply struct {
-	Text     string        `json:"text,omitempty"`
-	Articles []NewsArticle `json:"articles,omitempty"`
-}
-
-// Empty reports whether r says nothing.
-func (r *Reply) Empty() bool { return r == nil || (r.Text == "" && len(r.Articles) == 0) }
-
-// XML renders the reply to one follower.
-func (r *Reply) XML(to, from string, createTime int64) []byte {
-	if len(r.Articles) > 0 {
-		return NewsReply(to, from, createTime, r.Articles)
-	}
-	return TextReply(to, from, createTime, r.Text)
-}
+// The message callback (platform doc §3): verify the request (signatures, timestamp,
+// replays, size), open it (plain, compatible or safe mode), dispatch it once across
+// WeChat's retries, and write the reply within the budget.
+//
+// WeChat API docs: https://developers.weixin.qq.com/doc/offiaccount/Basic_Information/Access_Overview.html
 
 // Dispatcher answers a message. It runs apart from the request, so it may outlast the
 // reply budget; its context ends only when the server shuts down.
 type Dispatcher func(ctx context.Context, m *Message) (*Reply, error)
-
-// Kept is a reply kept for a message's retries: the reply and the CreateTime it was sent
-// with, so a retry gets the same bytes.
-type Kept struct {
-	Reply      *Reply `json:"reply"`
-	CreateTime int64  `json:"create_time"`
-}
-
-// Dedup keeps the first reply to each message so that WeChat's retries get it again
-// without the work running twice. In-memory for one replica; Redis-backed for several.
-type Dedup interface {
-	// Claim marks key as being answered; false means it was claimed before (a retry).
-	Claim(ctx context.Context, key string) (bool, error)
-	// Complete keeps the reply for key.
-	Complete(ctx context.Context, key string, k Kept) error
-	// Wait returns the kept reply of a claimed key, waiting for it until ctx ends
-	// (then ErrPending).
-	Wait(ctx context.Context, key string) (Kept, error)
-}
-
-// ErrPending is returned by Dedup.Wait when the first delivery is still being answered.
-var ErrPending = errors.New("the first delivery is still being answered")
 
 // Observation is what the server tells about each request, for metrics and logs. It holds
 // no message content and no OpenID, and its strings come from fixed sets, so that a flood
@@ -451,154 +417,4 @@ func (h *CallbackHandler) write(w http.ResponseWriter, m *Message, k Kept, encry
 	}
 	w.Header().Set("Content-Type", "application/xml; charset=utf-8")
 	w.Write(out)
-}
-
-// MemoryDedup is a Dedup for one process. A reply is kept between TTL and twice TTL: keys
-// live in two generations of maps, the older dropped whole every TTL, which costs nothing
-// per message however many arrive (WeChat retries within 15 seconds).
-type MemoryDedup struct {
-	TTL time.Duration
-
-	mu        sync.Mutex
-	cur, prev map[string]*dedupEntry
-	rotated   time.Time
-	now       func() time.Time
-}
-
-type dedupEntry struct {
-	kept Kept
-	done bool
-	wait chan struct{} // made only when a retry waits
-}
-
-// NewMemoryDedup returns an empty in-process Dedup.
-func NewMemoryDedup(ttl time.Duration) *MemoryDedup {
-	if ttl <= 0 {
-		ttl = 15 * time.Second
-	}
-	return &MemoryDedup{TTL: ttl, cur: map[string]*dedupEntry{}, prev: map[string]*dedupEntry{}, now: time.Now, rotated: time.Now()}
-}
-
-// lookup finds key, rotating the generations when due; d.mu is held.
-func (d *MemoryDedup) lookup(key string) *dedupEntry {
-	now := d.now()
-	if elapsed := now.Sub(d.rotated); elapsed >= d.TTL {
-		if elapsed >= 2*d.TTL {
-			d.prev = map[string]*dedupEntry{}
-		} else {
-			d.prev = d.cur
-		}
-		d.cur, d.rotated = make(map[string]*dedupEntry, len(d.prev)), now
-	}
-	if e, ok := d.cur[key]; ok {
-		return e
-	}
-	return d.prev[key]
-}
-
-// Claim implements Dedup.
-func (d *MemoryDedup) Claim(_ context.Context, key string) (bool, error) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.lookup(key) != nil {
-		return false, nil
-	}
-	d.cur[key] = &dedupEntry{}
-	return true, nil
-}
-
-// Complete implements Dedup.
-func (d *MemoryDedup) Complete(_ context.Context, key string, k Kept) error {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	e := d.lookup(key)
-	if e == nil {
-		e = &dedupEntry{}
-		d.cur[key] = e
-	}
-	if e.done {
-		return nil // the first reply stays
-	}
-	e.kept, e.done = k, true
-	if e.wait != nil {
-		close(e.wait)
-	}
-	return nil
-}
-
-// Wait implements Dedup.
-func (d *MemoryDedup) Wait(ctx context.Context, key string) (Kept, error) {
-	d.mu.Lock()
-	e := d.lookup(key)
-	if e == nil {
-		d.mu.Unlock()
-		return Kept{}, ErrPending
-	}
-	if e.done {
-		k := e.kept
-		d.mu.Unlock()
-		return k, nil
-	}
-	if e.wait == nil {
-		e.wait = make(chan struct{})
-	}
-	wait := e.wait
-	d.mu.Unlock()
-	select {
-	case <-wait:
-		d.mu.Lock()
-		defer d.mu.Unlock()
-		return e.kept, nil
-	case <-ctx.Done():
-		return Kept{}, ErrPending
-	}
-}
-
-// Len is how many messages are kept.
-func (d *MemoryDedup) Len() int {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return len(d.cur) + len(d.prev)
-}
-
-// MemoryReplays is a ReplayGuard for one process. Keys live in two generations of sets,
-// the older dropped whole when the newer is a window old or holds maxReplayKeys, so memory
-// stays bounded whatever arrives (past that bound under a flood, the oldest are forgotten
-// early).
-type MemoryReplays struct {
-	mu        sync.Mutex
-	cur, prev map[string]struct{}
-	rotated   time.Time
-	now       func() time.Time
-}
-
-// maxReplayKeys bounds each generation of MemoryReplays (about 80 bytes a key).
-const maxReplayKeys = 1 << 18
-
-// NewMemoryReplays returns an empty in-process ReplayGuard.
-func NewMemoryReplays() *MemoryReplays {
-	return &MemoryReplays{cur: map[string]struct{}{}, prev: map[string]struct{}{}, now: time.Now, rotated: time.Now()}
-}
-
-// First implements ReplayGuard.
-func (g *MemoryReplays) First(_ context.Context, key string, ttl time.Duration) (bool, error) {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	now := g.now()
-	if elapsed := now.Sub(g.rotated); elapsed >= ttl || len(g.cur) >= maxReplayKeys {
-		if elapsed >= 2*ttl {
-			g.prev = map[string]struct{}{}
-		} else {
-			g.prev = g.cur
-		}
-		g.cur, g.rotated = make(map[string]struct{}, len(g.prev)/2), now
-	}
-	if _, ok := g.cur[key]; ok {
-		return false, nil
-	}
-	if _, ok := g.prev[key]; ok {
-		return false, nil
-	}
-	g.cur[key] = struct{}{}
-	return true, nil
 }
