@@ -3,6 +3,7 @@
 package reply
 
 import (
+	"context"
 	"fmt"
 	"regexp"
 	"strconv"
@@ -16,7 +17,7 @@ import (
 
 // Index is what replies need of the search index; *search.Index has it.
 type Index interface {
-	Search(q string, limit int) ([]search.Hit, error)
+	Search(ctx context.Context, q string, limit int) ([]search.Hit, error)
 	Issue(number int) (search.Issue, bool)
 	Latest() (search.Issue, bool)
 	Item(id string) (search.Doc, bool)
@@ -112,16 +113,16 @@ const (
 )
 
 // Answer decides the reply to m.
-func Answer(m Message, idx Index, cfg Config) (Reply, error) {
+func Answer(ctx context.Context, m Message, idx Index, cfg Config) (Reply, error) {
 	switch strings.ToLower(m.Type) {
 	case "text":
-		return answerText(m.Content, idx)
+		return answerText(ctx, m.Content, idx)
 	case "voice":
 		if strings.TrimSpace(m.Recognition) != "" {
-			return answerText(m.Recognition, idx)
+			return answerText(ctx, m.Recognition, idx)
 		}
 	case "event":
-		return answerEvent(m, idx, cfg)
+		return answerEvent(ctx, m, idx, cfg)
 	}
 	return Reply{Type: Text, Content: "目前只能读懂文字消息：请发送关键词，例如“个人信息”，或发送“帮助”。\nI can only read text for now: send a keyword such as “contact tracing”, or “help”."}, nil
 }
@@ -140,7 +141,7 @@ func lang(q string) issue.Lang {
 	return issue.LangEn
 }
 
-func answerText(q string, idx Index) (Reply, error) {
+func answerText(ctx context.Context, q string, idx Index) (Reply, error) {
 	q = capRunes(strings.TrimSpace(q), MaxQueryRunes)
 	l := lang(q)
 	low := strings.ToLower(q)
@@ -170,7 +171,7 @@ func answerText(q string, idx Index) (Reply, error) {
 		}
 		return issueReply(is, idx, l), nil
 	}
-	hits, err := idx.Search(q, listed+1)
+	hits, err := idx.Search(ctx, q, listed+1)
 	if err != nil {
 		return Reply{}, err
 	}
@@ -178,7 +179,7 @@ func answerText(q string, idx Index) (Reply, error) {
 		return noMatch(q, idx, l), nil
 	}
 	if len(hits) == 1 || hits[0].Score >= leadRatio*hits[1].Score {
-		is, _ := idx.Issue(hits[0].Issue)
+		is := hits[0].Issue
 		if is.ArticleURL != "" {
 			d := hits[0].Doc
 			return Reply{Type: News, Articles: []Article{{
@@ -186,7 +187,7 @@ func answerText(q string, idx Index) (Reply, error) {
 				Description: Snippet(d.Body.In(l), q, 120),
 				URL:         is.ArticleURL,
 				PicURL:      is.CoverURL,
-				Issue:       d.Issue,
+				Issue:       d.IssueNumber,
 				ItemID:      d.ItemID,
 			}}}, nil
 		}
@@ -195,11 +196,11 @@ func answerText(q string, idx Index) (Reply, error) {
 	if len(hits) > listed {
 		hits = hits[:listed]
 	}
-	return list(hits, q, idx, l), nil
+	return list(hits, q, l), nil
 }
 
 // list answers with several items: title, issue and date, and a link to the issue.
-func list(hits []search.Hit, q string, idx Index, l issue.Lang) Reply {
+func list(hits []search.Hit, q string, l issue.Lang) Reply {
 	var b strings.Builder
 	if l == issue.LangZh {
 		fmt.Fprintf(&b, "与“%s”相关的内容：", clean(q, 20))
@@ -208,7 +209,7 @@ func list(hits []search.Hit, q string, idx Index, l issue.Lang) Reply {
 	}
 	r := Reply{Type: Text}
 	for i, h := range hits {
-		is, _ := idx.Issue(h.Issue)
+		is := h.Issue
 		line := "\n" + strconv.Itoa(i+1) + ". " + h.Title.In(l) + " " + issueLabel(is, l)
 		if is.ArticleURL != "" {
 			if l == issue.LangZh {
@@ -377,7 +378,7 @@ func clean(s string, n int) string {
 	return s
 }
 
-func answerEvent(m Message, idx Index, cfg Config) (Reply, error) {
+func answerEvent(ctx context.Context, m Message, idx Index, cfg Config) (Reply, error) {
 	switch strings.ToLower(m.Event) {
 	case "subscribe":
 		return welcome(idx, cfg), nil
@@ -391,7 +392,7 @@ func answerEvent(m Message, idx Index, cfg Config) (Reply, error) {
 		if !ok {
 			return help(issue.LangZh), nil
 		}
-		return answerText(q, idx)
+		return answerText(ctx, q, idx)
 	}
 	return Reply{Type: None}, nil
 }

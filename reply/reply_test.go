@@ -1,6 +1,7 @@
 package reply
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -34,7 +35,7 @@ func index(t *testing.T, published136 bool) *search.Index {
 		}
 		var docs []search.Doc
 		for i, it := range is.Items() {
-			docs = append(docs, search.Doc{ItemID: it.ID, Issue: is.Number, Position: i + 1, Title: it.Title, Body: it.Body})
+			docs = append(docs, search.Doc{ItemID: it.ID, IssueNumber: is.Number, Position: i + 1, Title: it.Title, Body: it.Body})
 		}
 		if err := x.Put(search.Issue{Number: is.Number, Date: is.Date, Title: is.Title, ArticleURL: f.url, CoverURL: f.cover, Digest: is.Digest, Tags: is.Tags}, docs); err != nil {
 			t.Fatal(err)
@@ -45,7 +46,7 @@ func index(t *testing.T, published136 bool) *search.Index {
 
 func ask(t *testing.T, x Index, m Message, cfg Config) Reply {
 	t.Helper()
-	r, err := Answer(m, x, cfg)
+	r, err := Answer(context.Background(), m, x, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,7 +107,7 @@ func TestListFitsInATextReply(t *testing.T) {
 	defer x.Close()
 	var docs []search.Doc
 	for i := 1; i <= 12; i++ {
-		docs = append(docs, search.Doc{ItemID: fmt.Sprintf("9-%d", i), Issue: 9, Title: issue.Text{Zh: strings.Repeat("数据安全监管新规", 12) + fmt.Sprint(i)}, Body: issue.Text{Zh: "数据安全"}})
+		docs = append(docs, search.Doc{ItemID: fmt.Sprintf("9-%d", i), IssueNumber: 9, Title: issue.Text{Zh: strings.Repeat("数据安全监管新规", 12) + fmt.Sprint(i)}, Body: issue.Text{Zh: "数据安全"}})
 	}
 	x.Put(search.Issue{Number: 9, Date: "2021-01", ArticleURL: "https://mp.weixin.qq.com/s/" + strings.Repeat("x", 40)}, docs)
 	r := ask(t, x, text("数据安全"), Config{})
@@ -246,10 +247,12 @@ func TestJSONContract(t *testing.T) {
 
 type failing struct{ Index }
 
-func (failing) Search(string, int) ([]search.Hit, error) { return nil, errors.New("index down") }
+func (failing) Search(context.Context, string, int) ([]search.Hit, error) {
+	return nil, errors.New("index down")
+}
 
 func TestSearchErrorsAreReturned(t *testing.T) {
-	if _, err := Answer(text("个人信息"), failing{index(t, false)}, Config{}); err == nil {
+	if _, err := Answer(context.Background(), text("个人信息"), failing{index(t, false)}, Config{}); err == nil {
 		t.Error("an index failure was swallowed")
 	}
 }

@@ -5,6 +5,7 @@
 package search
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -26,12 +27,12 @@ import (
 
 // Doc is one item as the index holds it.
 type Doc struct {
-	ItemID   string
-	Issue    int
-	Position int
-	Section  issue.Text
-	Title    issue.Text
-	Body     issue.Text
+	ItemID      string
+	IssueNumber int
+	Position    int
+	Section     issue.Text
+	Title       issue.Text
+	Body        issue.Text
 }
 
 // Issue is what the index knows of an issue, for replies about a whole issue.
@@ -48,9 +49,11 @@ type Issue struct {
 	Tags []string
 }
 
-// Hit is one item that matched, with its score.
+// Hit is one item that matched, with its score and the issue it belongs to: what a
+// reply needs, without going back to the index.
 type Hit struct {
 	Doc
+	Issue Issue
 	Score float64
 }
 
@@ -70,7 +73,7 @@ type Index struct {
 // BodySource gives the bodies of items by id. With one set, the index keeps titles only
 // and asks for the bodies of the items a search returns: for 10,000 items the bodies are
 // two thirds of the memory an idle server holds. When it fails, hits come without bodies.
-type BodySource func(ids []string) (map[string]issue.Text, error)
+type BodySource func(ctx context.Context, ids []string) (map[string]issue.Text, error)
 
 // SetBodySource makes the index keep bodies out of memory, asking src for them; set it
 // before adding items.
@@ -184,7 +187,7 @@ func (x *Index) putBatch(issues []Issue, docs [][]Doc) error {
 	x.mu.RUnlock()
 	for _, ds := range docs {
 		for _, d := range ds {
-			if err := b.Index(d.ItemID, fields{TitleZh: d.Title.Zh, BodyZh: d.Body.Zh, TitleEn: d.Title.En, BodyEn: d.Body.En, Issue: float64(d.Issue)}); err != nil {
+			if err := b.Index(d.ItemID, fields{TitleZh: d.Title.Zh, BodyZh: d.Body.Zh, TitleEn: d.Title.En, BodyEn: d.Body.En, Issue: float64(d.IssueNumber)}); err != nil {
 				return fmt.Errorf("index item %s: %w", d.ItemID, err)
 			}
 		}
@@ -288,14 +291,14 @@ func (x *Index) Tags() []string {
 // issue first. Every term must match in a field (Chinese is matched by its bigrams); when
 // no item has them all, half of them will do (at least two), so that "区块链监管" still
 // finds 区块链 but "量子计算" does not settle for 计算.
-func (x *Index) Search(q string, limit int) ([]Hit, error) {
+func (x *Index) Search(ctx context.Context, q string, limit int) ([]Hit, error) {
 	q = strings.TrimSpace(q)
 	if q == "" || limit <= 0 {
 		return nil, nil
 	}
-	hits, err := x.search(q, limit, false)
+	hits, err := x.search(ctx, q, limit, false)
 	if err == nil && len(hits) == 0 {
-		hits, err = x.search(q, limit, true)
+		hits, err = x.search(ctx, q, limit, true)
 	}
 	return hits, err
 }
@@ -305,7 +308,7 @@ var fieldsWeighted = []struct {
 	boost           float64
 }{{"title_zh", cjk.AnalyzerName, TitleBoost}, {"body_zh", cjk.AnalyzerName, 1}, {"title_en", en.AnalyzerName, TitleBoost}, {"body_en", en.AnalyzerName, 1}}
 
-func (x *Index) search(q string, limit int, partial bool) ([]Hit, error) {
+func (x *Index) search(ctx context.Context, q string, limit int, partial bool) ([]Hit, error) {
 	var qs []query.Query
 	for _, f := range fieldsWeighted {
 		if !partial {
@@ -337,7 +340,7 @@ func (x *Index) search(q string, limit int, partial bool) ([]Hit, error) {
 	}
 	req := bleve.NewSearchRequestOptions(bleve.NewDisjunctionQuery(qs...), limit, 0, false)
 	req.SortBy([]string{"-_score", "-issue"})
-	res, err := x.idx.Search(req)
+	res, err := x.idx.SearchInContext(ctx, req)
 	if err != nil {
 		return nil, fmt.Errorf("search %q: %w", q, err)
 	}
@@ -345,7 +348,7 @@ func (x *Index) search(q string, limit int, partial bool) ([]Hit, error) {
 	hits := make([]Hit, 0, len(res.Hits))
 	for _, h := range res.Hits {
 		if d, ok := x.docs[h.ID]; ok {
-			hits = append(hits, Hit{Doc: d, Score: h.Score})
+			hits = append(hits, Hit{Doc: d, Issue: x.issues[d.IssueNumber], Score: h.Score})
 		}
 	}
 	x.mu.RUnlock()
@@ -356,7 +359,7 @@ func (x *Index) search(q string, limit int, partial bool) ([]Hit, error) {
 		}
 		// Without its store the index still answers, with titles only: a snippet is
 		// worth less than a reply.
-		if bodies, err := x.bodies(ids); err == nil {
+		if bodies, err := x.bodies(ctx, ids); err == nil {
 			for i := range hits {
 				hits[i].Body = bodies[hits[i].ItemID]
 			}

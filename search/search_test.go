@@ -1,6 +1,7 @@
 package search
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"sync"
@@ -17,7 +18,7 @@ func fromFile(t testing.TB, path string) (Issue, []Doc) {
 	}
 	var docs []Doc
 	for i, it := range is.Items() {
-		docs = append(docs, Doc{ItemID: it.ID, Issue: is.Number, Position: i + 1, Title: it.Title, Body: it.Body})
+		docs = append(docs, Doc{ItemID: it.ID, IssueNumber: is.Number, Position: i + 1, Title: it.Title, Body: it.Body})
 	}
 	return Issue{Number: is.Number, Date: is.Date, Title: is.Title, Tags: is.Tags}, docs
 }
@@ -61,7 +62,7 @@ func TestSearchLanguages(t *testing.T) {
 		{"量子计算", "", nil},                                          // one bigram of three (计算 in 云计算) is not enough
 	}
 	for _, c := range cases {
-		hits, err := x.Search(c.q, 10)
+		hits, err := x.Search(context.Background(), c.q, 10)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -73,10 +74,10 @@ func TestSearchLanguages(t *testing.T) {
 			t.Errorf("%q: hits %v, want %v", c.q, got, c.all)
 		}
 	}
-	if hits, _ := x.Search("区块链", 10); hits[0].Title.En == "" || hits[0].Body.Zh == "" {
+	if hits, _ := x.Search(context.Background(), "区块链", 10); hits[0].Title.En == "" || hits[0].Body.Zh == "" {
 		t.Errorf("hit without its text: %+v", hits[0])
 	}
-	if hits, err := x.Search("  ", 10); err != nil || hits != nil {
+	if hits, err := x.Search(context.Background(), "  ", 10); err != nil || hits != nil {
 		t.Errorf("blank query: %v %v", hits, err)
 	}
 }
@@ -98,10 +99,10 @@ func TestTitlesOutweighBodiesAndNewerWins(t *testing.T) {
 	defer x.Close()
 	body := issue.Text{En: "A long report on many things, among them encryption standards and their review."}
 	x.Put(Issue{Number: 1}, []Doc{
-		{ItemID: "1-1", Issue: 1, Title: issue.Text{En: "Quarterly report"}, Body: body},
-		{ItemID: "1-2", Issue: 1, Title: issue.Text{En: "Encryption standards"}, Body: issue.Text{En: "A long report on many things, among them the review of rules."}},
+		{ItemID: "1-1", IssueNumber: 1, Title: issue.Text{En: "Quarterly report"}, Body: body},
+		{ItemID: "1-2", IssueNumber: 1, Title: issue.Text{En: "Encryption standards"}, Body: issue.Text{En: "A long report on many things, among them the review of rules."}},
 	})
-	x.Put(Issue{Number: 2}, []Doc{{ItemID: "2-1", Issue: 2, Title: issue.Text{En: "Quarterly report"}, Body: body}})
+	x.Put(Issue{Number: 2}, []Doc{{ItemID: "2-1", IssueNumber: 2, Title: issue.Text{En: "Quarterly report"}, Body: body}})
 	got := ids(mustSearch(t, x, "encryption"))
 	if len(got) != 3 || got[0] != "1-2" {
 		t.Errorf("a title match must lead: %v", got)
@@ -114,7 +115,7 @@ func TestTitlesOutweighBodiesAndNewerWins(t *testing.T) {
 
 func mustSearch(t *testing.T, x *Index, q string) []Hit {
 	t.Helper()
-	h, err := x.Search(q, 10)
+	h, err := x.Search(context.Background(), q, 10)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -167,7 +168,7 @@ func TestSearchWhileUpdating(t *testing.T) {
 					return
 				default:
 				}
-				if h, err := x.Search("个人信息", 5); err != nil || len(h) == 0 {
+				if h, err := x.Search(context.Background(), "个人信息", 5); err != nil || len(h) == 0 {
 					t.Errorf("search during update: %v %v", h, err)
 					return
 				}
@@ -190,7 +191,7 @@ func BenchmarkSearch(b *testing.B) {
 	x.Put(a, ad)
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := x.Search("personal information", 6); err != nil {
+		if _, err := x.Search(context.Background(), "personal information", 6); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -205,7 +206,7 @@ func TestBodiesFromASource(t *testing.T) {
 		kept[d.ItemID] = d.Body
 	}
 	asked := 0
-	x.SetBodySource(func(ids []string) (map[string]issue.Text, error) {
+	x.SetBodySource(func(_ context.Context, ids []string) (map[string]issue.Text, error) {
 		asked++
 		out := map[string]issue.Text{}
 		for _, id := range ids {

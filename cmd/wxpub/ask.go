@@ -8,19 +8,24 @@ import (
 	"fmt"
 	"strings"
 
+	"wxpub/bot"
 	"wxpub/issue"
 	"wxpub/reply"
 )
 
 // Ask prints what a follower sending query would get, from the store.
 func (a *App) Ask(ctx context.Context, query string, asJSON bool) error {
-	st, idx, _, err := a.openIndex(ctx)
+	st, err := a.openStore(ctx)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
+	idx, _, err := bot.NewIndex(ctx, st)
+	if err != nil {
+		return err
+	}
 	defer idx.Close()
-	r, err := reply.Answer(reply.Message{Type: "text", Content: query}, idx, reply.Config{Welcome: a.Config.Reply.Welcome, Menu: a.Config.Reply.Menu})
+	r, err := reply.Answer(ctx, reply.Message{Type: "text", Content: query}, idx, reply.Config{Welcome: a.Config.Reply.Welcome, Menu: a.Config.Reply.Menu})
 	if err != nil {
 		return err
 	}

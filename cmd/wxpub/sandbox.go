@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"wxpub/bot"
 	"wxpub/config"
 	"wxpub/internal/outfile"
 	"wxpub/issue"
@@ -146,9 +147,9 @@ server:
 	defer stop()
 	served := make(chan error, 1)
 	up := make(chan struct{})
-	var reindex func(context.Context) error
+	var svc *bot.Service
 	go func() {
-		served <- demo.Serve(sctx, func(_ Listening, refresh func(context.Context) error) { reindex = refresh; close(up) })
+		served <- demo.Serve(sctx, func(_ Listening, s *bot.Service) { svc = s; close(up) })
 	}()
 	select {
 	case <-up:
@@ -162,7 +163,7 @@ server:
 		return err
 	}
 	// The server would find the issue on its timer; the examples below should work now.
-	if err := reindex(ctx); err != nil {
+	if _, err := svc.Refresh(ctx); err != nil {
 		return err
 	}
 	self := selfCommand()

@@ -6,14 +6,15 @@ import (
 	"net/http/httptest"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/sirupsen/logrus"
 
+	"wxpub/bot"
 	"wxpub/config"
 	"wxpub/internal/tcpproxy"
 	"wxpub/internal/testenv"
@@ -24,7 +25,7 @@ import (
 // replica is one wxpub serve, sharing nothing with another but Redis and PostgreSQL.
 type replica struct {
 	app   *App
-	srv   *server
+	svc   *bot.Service
 	web   *httptest.Server // the public listener
 	admin *httptest.Server
 	f     *follower.Follower
@@ -40,26 +41,42 @@ func newReplica(t *testing.T) *replica {
 	log.SetOutput(io.Discard)
 	a := &App{Config: c, Log: log, Out: io.Discard}
 	ctx, cancel := context.WithCancel(context.Background())
-	st, idx, ix, err := a.openIndex(ctx)
+	st, err := a.openStore(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := a.newServer(idx, ix)
+	s, err := a.service(ctx, st)
 	if err != nil {
 		t.Fatal(err)
 	}
-	web := httptest.NewServer(s.public)
-	admin := httptest.NewServer(s.admin)
-	go s.run(ctx)
+	web := httptest.NewServer(s.Public())
+	admin := httptest.NewServer(s.Admin())
+	go s.Run(ctx)
 	t.Cleanup(func() {
 		cancel()
 		web.Close()
 		admin.Close()
-		idx.Close()
+		s.Close()
 		st.Close()
 		a.Close()
 	})
-	return &replica{app: a, srv: s, web: web, admin: admin, f: follower.New(web.URL+"/wechat", "scaletoken", follower.Plain)}
+	return &replica{app: a, svc: s, web: web, admin: admin, f: follower.New(web.URL+"/wechat", "scaletoken", follower.Plain)}
+}
+
+// metric reads one value from a replica's /metrics (0 when it is not there yet).
+func metric(t *testing.T, r *replica, series string) float64 {
+	t.Helper()
+	_, body := get(t, r.admin.URL+"/metrics")
+	for _, line := range strings.Split(body, "\n") {
+		if v, ok := strings.CutPrefix(line, series+" "); ok {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				t.Fatalf("%s: %v", line, err)
+			}
+			return f
+		}
+	}
+	return 0
 }
 
 // shared sets up what the replicas share: a PostgreSQL schema and a Redis prefix of this
@@ -162,12 +179,12 @@ func TestTwoReplicas(t *testing.T) {
 	sameToBoth := func(content string) {
 		t.Helper()
 		msg := a.f.TextMessage(content)
-		before := testutil.ToFloat64(b.srv.duplicates)
+		before := metric(t, b, "wxpub_callback_duplicates_total")
 		first, err := a.f.Send(ctx, msg)
 		if err != nil || first.Reply == nil {
 			t.Fatalf("A: %+v %v", first, err)
 		}
-		replied := testutil.ToFloat64(b.srv.messages.WithLabelValues("text", "replied"))
+		replied := metric(t, b, `wxpub_callback_messages_total{outcome="replied",type="text"}`)
 		second, err := b.f.Send(ctx, msg)
 		if err != nil || second.Reply == nil {
 			t.Fatalf("B: %+v %v", second, err)
@@ -175,10 +192,10 @@ func TestTwoReplicas(t *testing.T) {
 		if string(first.Reply.Raw) != string(second.Reply.Raw) {
 			t.Errorf("B answered %s\nA answered %s", second.Reply.Raw, first.Reply.Raw)
 		}
-		if d := testutil.ToFloat64(b.srv.duplicates) - before; d != 1 {
+		if d := metric(t, b, "wxpub_callback_duplicates_total") - before; d != 1 {
 			t.Errorf("B counted %v duplicates, want 1", d)
 		}
-		if n := testutil.ToFloat64(b.srv.messages.WithLabelValues("text", "replied")) - replied; n != 0 {
+		if n := metric(t, b, `wxpub_callback_messages_total{outcome="replied",type="text"}`) - replied; n != 0 {
 			t.Errorf("B did the work: %v replies of its own", n)
 		}
 	}

@@ -35,15 +35,16 @@ func BenchmarkCallback(b *testing.B) {
 			if err := a.Import(ctx, []string{"../../issue/testdata/sample-135.md"}, "https://mp.weixin.qq.com/s/x"); err != nil {
 				b.Fatal(err)
 			}
-			st, idx, ix, err := a.openIndex(ctx)
+			st, err := a.openStore(ctx)
 			if err != nil {
 				b.Fatal(err)
 			}
 			defer st.Close()
-			s, err := a.newServer(idx, ix)
+			s, err := a.service(ctx, st)
 			if err != nil {
 				b.Fatal(err)
 			}
+			defer s.Close()
 			f := follower.New("http://x/wechat", "t", mode)
 			f.AppID, f.AESKey = "wx134c8103faa5a59e", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
 			type req struct {
@@ -61,7 +62,7 @@ func BenchmarkCallback(b *testing.B) {
 				r := reqs[i%len(reqs)]
 				i++
 				w := httptest.NewRecorder()
-				s.public.ServeHTTP(w, httptest.NewRequest("POST", r.url, bytes.NewReader(r.body)))
+				s.Public().ServeHTTP(w, httptest.NewRequest("POST", r.url, bytes.NewReader(r.body)))
 				if w.Code != 200 {
 					b.Fatal(w.Code)
 				}

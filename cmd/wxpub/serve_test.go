@@ -3,21 +3,15 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/sirupsen/logrus"
-
-	"wxpub/config"
-	"wxpub/wechat"
 	"wxpub/wechat/follower"
 )
 
@@ -213,49 +207,6 @@ func writeFile(t *testing.T, path, body string) {
 	}
 }
 
-// The answer cache stays within its budget of bytes, and answers stay right when it is
-// full.
-func TestAnswerCacheIsBounded(t *testing.T) {
-	serveEnv(t)
-	const budget = 6 << 10
-	t.Setenv("WXPUB_SERVER_ANSWER_CACHE_BYTES", strconv.Itoa(budget))
-	if _, err := run(t, "import", sample); err != nil {
-		t.Fatal(err)
-	}
-	c, err := config.Load("", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	a := &App{Config: c, Log: logrus.New(), Out: io.Discard}
-	a.Log.SetOutput(io.Discard)
-	st, idx, ix, err := a.openIndex(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	defer idx.Close()
-	s, err := a.newServer(idx, ix)
-	if err != nil {
-		t.Fatal(err)
-	}
-	first := map[string]*wechat.Reply{}
-	for i := 0; i < 3; i++ {
-		for _, q := range []string{"区块链", "EDPB", "Bluetooth", "个人信息", "contact tracing", strings.Repeat("无关", 30000)} {
-			r, err := s.dispatch(context.Background(), &wechat.Message{MsgType: "text", Content: q})
-			if err != nil || r.Empty() {
-				t.Fatalf("%.20q: %+v %v", q, r, err)
-			}
-			if n := s.answers.Bytes(); n > budget {
-				t.Fatalf("the cache holds %d bytes, over its %d", n, budget)
-			}
-			if f, ok := first[q]; ok && fmt.Sprint(f) != fmt.Sprint(r) {
-				t.Errorf("%.20q answered %+v, first %+v", q, r, f)
-			}
-			first[q] = r
-		}
-	}
-}
-
 // The public listener answers the callback path only; the admin endpoints are on their
 // own listener, GET and HEAD only; oversized headers are refused before they are read.
 func TestServeListeners(t *testing.T) {
@@ -293,40 +244,5 @@ func TestServeListeners(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusRequestHeaderFieldsTooLarge {
 		t.Errorf("64 KB of headers: %d, want 431", resp.StatusCode)
-	}
-}
-
-// A new question that cannot start searching within the reply budget is dropped, not
-// queued: a flood cannot pile up waiting work.
-func TestBusySearchIsDropped(t *testing.T) {
-	serveEnv(t)
-	t.Setenv("WXPUB_SERVER_REPLY_BUDGET", "50ms")
-	c, err := config.Load("", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	a := &App{Config: c, Log: logrus.New(), Out: io.Discard}
-	a.Log.SetOutput(io.Discard)
-	st, idx, ix, err := a.openIndex(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	defer idx.Close()
-	s, err := a.newServer(idx, ix)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for len(s.searching) < cap(s.searching) {
-		s.searching <- struct{}{} // every search slot taken
-	}
-	start := time.Now()
-	r, err := s.dispatch(context.Background(), &wechat.Message{MsgType: "text", Content: "区块链"})
-	if err != nil || !r.Empty() || time.Since(start) > 2*time.Second {
-		t.Errorf("busy: %+v %v after %s", r, err, time.Since(start))
-	}
-	<-s.searching
-	if r, err := s.dispatch(context.Background(), &wechat.Message{MsgType: "text", Content: "区块链"}); err != nil || r.Empty() {
-		t.Errorf("with a free slot: %+v %v", r, err)
 	}
 }

@@ -1,4 +1,4 @@
-package main
+package bot
 
 import (
 	"bytes"
@@ -21,7 +21,7 @@ func (l *lockedBuffer) String() string { l.mu.Lock(); defer l.mu.Unlock(); retur
 
 func TestFlushingWriter(t *testing.T) {
 	var out lockedBuffer
-	f := newFlushingWriter(&out, 20*time.Millisecond)
+	f := NewLogWriter(&out, 20*time.Millisecond)
 	f.Write([]byte("one\n"))
 	if out.String() != "" {
 		t.Error("written at once: the line was not buffered")

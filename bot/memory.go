@@ -1,4 +1,4 @@
-package main
+package bot
 
 import (
 	"context"
@@ -23,10 +23,11 @@ const (
 	minLimit = 100 << 20
 )
 
-// governMemory sets the collector for serving (GOGC and GOMEMLIMIT, when set, win) and,
-// until ctx ends, returns unused memory to the system every couple of seconds once more
-// than headroom of it is held.
-func governMemory(ctx context.Context) {
+// GovernMemory sets the process's collector for serving (GOGC and GOMEMLIMIT, when set,
+// win) and, until ctx ends, returns unused memory to the system every couple of seconds
+// once more than headroom of it is held. It is process-wide: the command that serves
+// calls it once, however many accounts it serves.
+func GovernMemory(ctx context.Context) {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(gcPercent)
 	}
