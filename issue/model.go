@@ -199,3 +199,12 @@ func (is *Issue) LineOf(n ast.Node) int {
 	}
 	return bytes.Count(is.Source[:off], []byte("\n")) + 1
 }
+
+// CheckNumber is the error for an issue without a number, which nothing can be stored
+// or published under.
+func CheckNumber(is *Issue) error {
+	if is.Number <= 0 {
+		return &Error{File: is.Path, Msg: "no issue number: add a line such as \"No. 135\" or number: in the front matter"}
+	}
+	return nil
+}

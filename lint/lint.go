@@ -100,10 +100,25 @@ func joinInts(ns []int) string {
 // Errors counts the findings that stop a publish.
 func (fs Findings) Errors() int { return fs.count(Error) }
 
-// Check lints an issue and the article rendered from it. Local images are looked up
-// relative to the issue's file.
+// Images gives the bytes of an image as the issue names it.
+type Images func(src string) ([]byte, error)
+
+// Check lints an issue and the article rendered from it. Local images are read relative
+// to the issue's file.
 func Check(is *issue.Issue, a *render.Article, theme *render.Theme) Findings {
-	c := &checker{is: is, dir: filepath.Dir(is.Path)}
+	dir := filepath.Dir(is.Path)
+	return CheckImages(is, a, theme, func(src string) ([]byte, error) {
+		path := src
+		if !filepath.IsAbs(path) {
+			path = filepath.Join(dir, path)
+		}
+		return os.ReadFile(path)
+	})
+}
+
+// CheckImages lints like Check, with the images read through images (a stored snapshot's).
+func CheckImages(is *issue.Issue, a *render.Article, theme *render.Theme, images Images) Findings {
+	c := &checker{is: is, read: images}
 	c.article(a)
 	c.images(a)
 	c.markdown()
@@ -126,9 +141,9 @@ func Check(is *issue.Issue, a *render.Article, theme *render.Theme) Findings {
 }
 
 type checker struct {
-	is  *issue.Issue
-	dir string
-	out Findings
+	is   *issue.Issue
+	read Images
+	out  Findings
 }
 
 func (c *checker) add(line int, sev Severity, format string, args ...any) {
@@ -231,38 +246,21 @@ func (c *checker) image(src string, line int, cover bool) {
 		c.add(line, Error, "%s %s: only local paths and http(s) URLs can be uploaded", what, src)
 		return
 	}
-	path := src
-	if !filepath.IsAbs(path) {
-		path = filepath.Join(c.dir, path)
-	}
-	f, err := os.Open(path)
+	data, err := c.read(src)
 	if err != nil {
 		c.add(line, Error, "%s %s: %v", what, src, unwrapPathError(err))
 		return
 	}
-	defer f.Close()
-	head := make([]byte, 512)
-	n, _ := f.Read(head)
-	st, err := f.Stat()
-	if err != nil {
-		c.add(line, Error, "%s %s: %v", what, src, err)
-		return
-	}
-	kind := http.DetectContentType(head[:n])
-	switch kind {
-	case "image/jpeg", "image/png":
-		if !cover && st.Size() >= wechat.MaxUploadImage {
-			c.add(line, Warning, "image %s is %d KB; WeChat takes content images under 1 MB, so publish re-encodes it", src, st.Size()>>10)
-		}
-	case "image/gif", "image/bmp", "image/webp":
-		if !cover || kind == "image/webp" {
-			c.add(line, Warning, "%s %s is %s; WeChat takes JPEG or PNG, so publish converts it", what, src, strings.TrimPrefix(kind, "image/"))
-		}
-	default:
+	head := data[:min(512, len(data))]
+	size := int64(len(data))
+	kind := http.DetectContentType(head)
+	switch {
+	case !strings.HasPrefix(kind, "image/") || kind == "image/x-icon":
 		c.add(line, Error, "%s %s is not an image (%s)", what, src, kind)
-	}
-	if cover && st.Size() > 10<<20 {
-		c.add(line, Warning, "cover %s is %d MB; WeChat takes at most 10 MB, so publish re-encodes it", src, st.Size()>>20)
+	case !cover && !wechat.ContentImageOK(kind, int(size)):
+		c.add(line, Warning, "image %s is %s of %d KB; WeChat takes content images as JPEG or PNG under 1 MB, so publish converts it", src, strings.TrimPrefix(kind, "image/"), size>>10)
+	case cover && !wechat.CoverImageOK(kind, int(size)):
+		c.add(line, Warning, "cover %s is %s of %d KB; WeChat takes covers as JPEG, PNG, GIF or BMP up to 10 MB, so publish converts it", src, strings.TrimPrefix(kind, "image/"), size>>10)
 	}
 }
 

@@ -105,7 +105,7 @@ func TestLimits(t *testing.T) {
 		{name: "missing image", extra: "\n![图](images/none.png)\n", sev: Error, line: 17, want: "images/none.png: no such file"},
 		{name: "not an image", extra: "\n![图](notes.png)\n", files: map[string][]byte{"notes.png": []byte("just text")}, sev: Error, line: 17, want: "is not an image"},
 		{name: "gif is converted", extra: "\n![动图](a.gif)\n", files: map[string][]byte{"a.gif": gif}, sev: Warning, line: 17, want: "publish converts it"},
-		{name: "big image is re-encoded", extra: "\n![大图](big.png)\n", files: map[string][]byte{"big.png": append(append([]byte{}, png...), make([]byte, 1<<20)...)}, sev: Warning, line: 17, want: "re-encodes"},
+		{name: "big image is re-encoded", extra: "\n![大图](big.png)\n", files: map[string][]byte{"big.png": append(append([]byte{}, png...), make([]byte, 1<<20)...)}, sev: Warning, line: 17, want: "png of 1024 KB; WeChat takes content images as JPEG or PNG under 1 MB"},
 		{name: "missing cover", front: "cover: cover.jpg", sev: Error, line: 2, want: "cover cover.jpg: no such file"},
 		{name: "unreferenced image", extra: "\n[spare]: images/spare.png\n", sev: Warning, line: 17, want: "never shown"},
 		{name: "deep list", extra: "\n- a\n  - b\n    - c\n", sev: Warning, line: 19, want: "nested 3 levels"},

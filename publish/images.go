@@ -30,6 +30,7 @@ import (
 
 	"wxpub/issue"
 	"wxpub/render"
+	"wxpub/wechat"
 )
 
 var _ = gif.Decode // GIF is registered by importing image/gif
@@ -45,8 +46,14 @@ type source struct {
 // maxFetch bounds an image read from a file or URL.
 const maxFetch = 32 << 20
 
+// newSource is an image as written, with its bytes.
+func newSource(src string, line int, data []byte) *source {
+	sum := sha256.Sum256(data)
+	return &source{src: src, line: line, data: data, hash: hex.EncodeToString(sum[:])}
+}
+
 // load reads an image from a path relative to the issue's file, or fetches it over HTTP.
-func (p *Publisher) load(ctx context.Context, is *issue.Issue, src string, line int) (*source, error) {
+func (p *Publisher) loadImage(ctx context.Context, is *issue.Issue, src string, line int) (*source, error) {
 	where := is.Path
 	if line > 0 {
 		where = fmt.Sprintf("%s:%d", is.Path, line)
@@ -65,8 +72,7 @@ func (p *Publisher) load(ctx context.Context, is *issue.Issue, src string, line 
 	if err != nil {
 		return nil, fmt.Errorf("image %s (%s): %w", src, where, err)
 	}
-	sum := sha256.Sum256(data)
-	return &source{src: src, line: line, data: data, hash: hex.EncodeToString(sum[:])}, nil
+	return newSource(src, line, data), nil
 }
 
 func readLimited(path string) ([]byte, error) {
@@ -105,23 +111,19 @@ func (p *Publisher) fetch(ctx context.Context, u string) ([]byte, error) {
 // forContent returns the image as media/uploadimg takes it: JPEG or PNG under 1 MB. Others
 // (WebP, GIF, BMP, or too large) are re-encoded; GIF keeps its first frame.
 func forContent(data []byte) ([]byte, string, error) {
-	kind := http.DetectContentType(data)
-	if (kind == "image/jpeg" || kind == "image/png") && len(data) < 1<<20 {
+	if kind := http.DetectContentType(data); wechat.ContentImageOK(kind, len(data)) {
 		return data, ext(kind), nil
 	}
-	return transcode(data, 1<<20-1)
+	return transcode(data, wechat.MaxUploadImage-1)
 }
 
 // forCover returns the image as add_material takes it: BMP, PNG, JPEG or GIF up to 10 MB;
 // WebP and larger images are re-encoded.
 func forCover(data []byte) ([]byte, string, error) {
-	switch kind := http.DetectContentType(data); kind {
-	case "image/jpeg", "image/png", "image/gif", "image/bmp":
-		if len(data) <= 10<<20 {
-			return data, ext(kind), nil
-		}
+	if kind := http.DetectContentType(data); wechat.CoverImageOK(kind, len(data)) {
+		return data, ext(kind), nil
 	}
-	return transcode(data, 10<<20)
+	return transcode(data, wechat.MaxCoverImage)
 }
 
 func ext(kind string) string {

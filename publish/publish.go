@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -46,6 +47,9 @@ type Store interface {
 	SetIssueURLs(ctx context.Context, number int, articleURL, coverURL string) error
 	Upload(ctx context.Context, hash, kind string) (store.Upload, error)
 	PutUpload(ctx context.Context, u store.Upload) error
+	SaveSnapshot(ctx context.Context, snap store.Snapshot, data map[string][]byte) error
+	Snapshot(ctx context.Context, id string) (store.Snapshot, error)
+	Asset(ctx context.Context, hash string) ([]byte, error)
 	Publication(ctx context.Context, number int) (store.Publication, error)
 	SavePublication(ctx context.Context, p store.Publication) error
 	TakeLease(ctx context.Context, l store.Lease, ttl time.Duration) (store.Lease, error)
@@ -88,6 +92,9 @@ type Options struct {
 	LeaseTTL time.Duration
 	// NoWait fails at once, instead of waiting, when another run holds the issue.
 	NoWait bool
+	// ConfirmBroadcast, when set, is asked before anything is sent in a run that will
+	// mass-send (an error stops it there).
+	ConfirmBroadcast func(is *issue.Issue) error
 }
 
 // Publisher runs publications.
@@ -200,8 +207,138 @@ type Result struct {
 	Warnings int
 }
 
-// Run publishes the issue at path as far as opt says.
-func (p *Publisher) Run(ctx context.Context, path string, opt Options) (_ *Result, err error) {
+// snapshot is an issue ready to publish: parsed, with the bytes of every image it names.
+type snapshot struct {
+	store.Snapshot
+	issue  *issue.Issue
+	images map[string][]byte // by the image as written
+	data   map[string][]byte // by hash, for storing
+}
+
+// read makes a snapshot of the issue file at path: its source and every image it names,
+// read from disk (relative to the file) or fetched, before anything is stored or sent, so
+// that a missing image stops everything early.
+func (p *Publisher) read(ctx context.Context, path string) (*snapshot, error) {
+	source, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read issue: %w", err)
+	}
+	// The snapshot keeps the file as written (the parsed issue's Source has its front
+	// matter blanked out).
+	is, err := issue.Parse(path, source)
+	if err != nil {
+		return nil, err
+	}
+	if err := issue.CheckNumber(is); err != nil {
+		return nil, err
+	}
+	snap := &snapshot{issue: is, images: map[string][]byte{}, data: map[string][]byte{}}
+	want := is.Images()
+	if is.Cover != "" {
+		want = append(want, issue.Image{Src: is.Cover, Line: is.Lines["cover"]})
+	}
+	assets := map[string]string{}
+	for _, im := range want {
+		if _, ok := snap.images[im.Src]; ok {
+			continue
+		}
+		src, err := p.loadImage(ctx, is, im.Src, im.Line)
+		if err != nil {
+			return nil, err
+		}
+		snap.images[im.Src], snap.data[src.hash], assets[im.Src] = src.data, src.data, src.hash
+	}
+	snap.Snapshot = store.Snapshot{IssueNumber: is.Number, Name: path, Source: source, Assets: assets,
+		ID: store.SnapshotID(path, source, assets)}
+	return snap, nil
+}
+
+// Imported is an issue file stored as a snapshot.
+type Imported struct {
+	Snapshot store.Snapshot
+	Issue    *issue.Issue
+}
+
+// Import stores issue files as snapshots (their Markdown and every image they name,
+// content-addressed) and as the issues replies answer from. Every file and image is read
+// before any is stored: one bad file imports nothing. Nothing is sent.
+func (p *Publisher) Import(ctx context.Context, paths ...string) ([]Imported, error) {
+	var snaps []*snapshot
+	for _, path := range paths {
+		snap, err := p.read(ctx, path)
+		if err != nil {
+			return nil, err
+		}
+		snaps = append(snaps, snap)
+	}
+	var out []Imported
+	for _, snap := range snaps {
+		if err := p.save(ctx, snap); err != nil {
+			return out, err
+		}
+		out = append(out, Imported{Snapshot: snap.Snapshot, Issue: snap.issue})
+	}
+	return out, nil
+}
+
+func (p *Publisher) save(ctx context.Context, snap *snapshot) error {
+	if err := p.store.SaveSnapshot(ctx, snap.Snapshot, snap.data); err != nil {
+		return err
+	}
+	return p.store.SaveIssue(ctx, snap.issue, sourceHash(snap.Source))
+}
+
+// load reads a stored snapshot back, parsed, with its images.
+func (p *Publisher) load(ctx context.Context, id string) (*snapshot, error) {
+	stored, err := p.store.Snapshot(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	is, err := issue.Parse(stored.Name, stored.Source)
+	if err != nil {
+		return nil, err
+	}
+	snap := &snapshot{Snapshot: stored, issue: is, images: map[string][]byte{}}
+	for src, hash := range stored.Assets {
+		if snap.images[src], err = p.store.Asset(ctx, hash); err != nil {
+			return nil, fmt.Errorf("snapshot %.12s: image %s: %w", id, src, err)
+		}
+	}
+	return snap, nil
+}
+
+func sourceHash(src []byte) string {
+	sum := sha256.Sum256(src)
+	return hex.EncodeToString(sum[:])
+}
+
+// Run imports the issue file at path and publishes it as far as opt says (a dry run
+// stores nothing).
+func (p *Publisher) Run(ctx context.Context, path string, opt Options) (*Result, error) {
+	p.report.Step("read %s and its images", path)
+	snap, err := p.read(ctx, path)
+	if err != nil {
+		return nil, err
+	}
+	if !opt.DryRun {
+		if err := p.save(ctx, snap); err != nil {
+			return nil, err
+		}
+	}
+	return p.publishSnapshot(ctx, snap, opt)
+}
+
+// Publish publishes a stored snapshot as far as opt says. It reads the store only: a
+// server can publish what staff imported, with no access to their files.
+func (p *Publisher) Publish(ctx context.Context, snapshotID string, opt Options) (*Result, error) {
+	snap, err := p.load(ctx, snapshotID)
+	if err != nil {
+		return nil, err
+	}
+	return p.publishSnapshot(ctx, snap, opt)
+}
+
+func (p *Publisher) publishSnapshot(ctx context.Context, snap *snapshot, opt Options) (_ *Result, err error) {
 	if opt.Theme == nil {
 		t, err := render.LoadTheme("")
 		if err != nil {
@@ -215,37 +352,33 @@ func (p *Publisher) Run(ctx context.Context, path string, opt Options) (_ *Resul
 	if opt.PollTimeout <= 0 {
 		opt.PollTimeout = 10 * time.Minute
 	}
-	p.report.Step("parse and lint %s", path)
-	is, err := issue.ParseFile(path)
-	if err != nil {
-		return nil, err
-	}
-	if is.Number <= 0 {
-		return nil, &issue.Error{File: path, Msg: "no issue number: add a line such as \"No. 135\" or number: in the front matter"}
-	}
-	sum := sha256.Sum256(is.Source)
-	sourceHash := hex.EncodeToString(sum[:])
+	is := snap.issue
+	p.report.Step("lint issue %d", is.Number)
 	draftArt, err := render.Render(is, render.Options{Theme: opt.Theme, Author: opt.Author})
 	if err != nil {
 		return nil, err
 	}
-	findings := lint.Check(is, draftArt, opt.Theme)
+	findings := lint.CheckImages(is, draftArt, opt.Theme, func(src string) ([]byte, error) {
+		if data, ok := snap.images[src]; ok {
+			return data, nil
+		}
+		return nil, fmt.Errorf("not in the snapshot")
+	})
 	if findings.Errors() > 0 {
 		return nil, &LintError{Findings: findings}
 	}
 	res := &Result{Issue: is.Number, Title: draftArt.Title, DryRun: opt.DryRun, Warnings: findings.Warnings()}
-
-	// Read every image before the first call, so a missing file stops the run early.
-	var images []*source
-	for _, im := range is.Images() {
-		s, err := p.load(ctx, is, im.Src, im.Line)
-		if err != nil {
+	if opt.Broadcast && !opt.DryRun && opt.ConfirmBroadcast != nil {
+		if err := opt.ConfirmBroadcast(is); err != nil {
 			return nil, err
 		}
-		images = append(images, s)
+	}
+	var images []*source
+	for _, im := range is.Images() {
+		images = append(images, newSource(im.Src, im.Line, snap.images[im.Src]))
 	}
 	res.Images = len(images)
-	cover, generated, err := p.coverSource(ctx, is, opt.Theme)
+	cover, generated, err := p.coverSource(is, snap, opt.Theme)
 	if err != nil {
 		return nil, err
 	}
@@ -278,11 +411,8 @@ func (p *Publisher) Run(ctx context.Context, path string, opt Options) (_ *Resul
 		return nil, err
 	}
 
-	if err := p.store.SaveIssue(ctx, is, sourceHash); err != nil {
-		return nil, err
-	}
-	pub.SourceHash = sourceHash
-	if err := p.save(ctx, &pub, pub.Step); err != nil {
+	pub.SourceHash, pub.SnapshotID = sourceHash(snap.Source), snap.ID
+	if err := p.record(ctx, &pub, pub.Step); err != nil {
 		return nil, err
 	}
 
@@ -303,7 +433,7 @@ func (p *Publisher) Run(ctx context.Context, path string, opt Options) (_ *Resul
 		return nil, coverErr
 	}
 	pub.CoverMediaID = coverUp.MediaID
-	if err := p.save(ctx, &pub, later(pub.Step, store.StepUploaded)); err != nil {
+	if err := p.record(ctx, &pub, store.Later(pub.Step, store.StepUploaded)); err != nil {
 		return nil, err
 	}
 
@@ -477,27 +607,16 @@ func broadcastDecision(pub store.Publication) string {
 	return "sent"
 }
 
-var stepOrder = []string{store.StepParsed, store.StepUploaded, store.StepDrafted, store.StepPreviewed,
-	store.StepSubmitted, store.StepPublished, store.StepBroadcast}
-
-// later returns whichever step comes later, so a rerun never moves a publication back.
-func later(a, b string) string {
-	if slices.Index(stepOrder, a) >= slices.Index(stepOrder, b) {
-		return a
-	}
-	return b
-}
-
-func (p *Publisher) save(ctx context.Context, pub *store.Publication, step string) error {
+// record writes how far the publication got.
+func (p *Publisher) record(ctx context.Context, pub *store.Publication, step string) error {
 	pub.Step = step
 	return p.store.SavePublication(ctx, *pub)
 }
 
 // coverSource is the issue's cover, or one generated for it.
-func (p *Publisher) coverSource(ctx context.Context, is *issue.Issue, t *render.Theme) (*source, bool, error) {
+func (p *Publisher) coverSource(is *issue.Issue, snap *snapshot, t *render.Theme) (*source, bool, error) {
 	if is.Cover != "" {
-		s, err := p.load(ctx, is, is.Cover, is.Lines["cover"])
-		return s, false, err
+		return newSource(is.Cover, is.Lines["cover"], snap.images[is.Cover]), false, nil
 	}
 	data, err := generateCover(is, t)
 	if err != nil {
@@ -687,7 +806,7 @@ func (p *Publisher) draft(ctx context.Context, pub *store.Publication, wa wechat
 		} else {
 			pub.ContentHash = contentHash
 			res.DraftMediaID, res.Draft = pub.DraftMediaID, "updated"
-			return p.save(ctx, pub, later(pub.Step, store.StepDrafted))
+			return p.record(ctx, pub, store.Later(pub.Step, store.StepDrafted))
 		}
 	}
 	find := func() (bool, error) {
@@ -721,7 +840,7 @@ func (p *Publisher) draft(ctx context.Context, pub *store.Publication, wa wechat
 	}
 	p.report.Step("create the draft")
 	pub.DraftStartedAt = p.now().Unix()
-	if err := p.save(ctx, pub, pub.Step); err != nil {
+	if err := p.record(ctx, pub, pub.Step); err != nil {
 		return err
 	}
 	res.Draft = "created"
@@ -742,7 +861,7 @@ func (p *Publisher) drafted(ctx context.Context, pub *store.Publication, content
 	pub.DraftStartedAt = 0
 	pub.ContentHash = contentHash
 	res.DraftMediaID = pub.DraftMediaID
-	return p.save(ctx, pub, later(pub.Step, store.StepDrafted))
+	return p.record(ctx, pub, store.Later(pub.Step, store.StepDrafted))
 }
 
 // preview sends the draft to each staff phone not yet sent this content. A preview is
@@ -782,7 +901,7 @@ func (p *Publisher) preview(ctx context.Context, pub *store.Publication, to []we
 		}
 		sent = append(sent, key)
 		pub.Previewed = strings.TrimPrefix(strings.Join(sent, "\n"), "\n")
-		if err := p.save(ctx, pub, later(pub.Step, store.StepPreviewed)); err != nil {
+		if err := p.record(ctx, pub, store.Later(pub.Step, store.StepPreviewed)); err != nil {
 			return err
 		}
 	}
@@ -848,7 +967,7 @@ func (p *Publisher) publish(ctx context.Context, pub *store.Publication, wa wech
 	default:
 		p.report.Step("publish draft %s", pub.DraftMediaID)
 		pub.PublishHash, pub.PublishStartedAt, pub.PublishID, pub.PublishStatus = contentHash, p.now().Unix(), 0, -1
-		if err := p.save(ctx, pub, pub.Step); err != nil {
+		if err := p.record(ctx, pub, pub.Step); err != nil {
 			return err
 		}
 		recovered := false
@@ -871,7 +990,7 @@ func (p *Publisher) publish(ctx context.Context, pub *store.Publication, wa wech
 			return p.published(ctx, pub, coverURL, res)
 		}
 		pub.PublishStartedAt = 0
-		if err := p.save(ctx, pub, later(pub.Step, store.StepSubmitted)); err != nil {
+		if err := p.record(ctx, pub, store.Later(pub.Step, store.StepSubmitted)); err != nil {
 			return err
 		}
 	}
@@ -881,7 +1000,7 @@ func (p *Publisher) publish(ctx context.Context, pub *store.Publication, wa wech
 	}
 	pub.PublishStatus = st.Status
 	if st.Status != wechat.PublishOK {
-		if err := p.save(ctx, pub, store.StepFailed); err != nil {
+		if err := p.record(ctx, pub, store.StepFailed); err != nil {
 			return err
 		}
 		return &PublishError{Issue: pub.IssueNumber, Status: st.Status}
@@ -895,7 +1014,7 @@ func (p *Publisher) publish(ctx context.Context, pub *store.Publication, wa wech
 
 func (p *Publisher) published(ctx context.Context, pub *store.Publication, coverURL string, res *Result) error {
 	res.ArticleURL = pub.ArticleURL
-	if err := p.save(ctx, pub, later(pub.Step, store.StepPublished)); err != nil {
+	if err := p.record(ctx, pub, store.Later(pub.Step, store.StepPublished)); err != nil {
 		return err
 	}
 	if err := p.store.SetIssueURLs(ctx, pub.IssueNumber, pub.ArticleURL, coverURL); err != nil {
@@ -941,7 +1060,7 @@ func (p *Publisher) broadcast(ctx context.Context, pub *store.Publication, res *
 	}
 	p.report.Step("send to all followers")
 	pub.ClientMsgID = key
-	if err := p.save(ctx, pub, pub.Step); err != nil {
+	if err := p.record(ctx, pub, pub.Step); err != nil {
 		return err
 	}
 	ms, err := p.api.SendToAll(ctx, pub.DraftMediaID, key)
@@ -953,7 +1072,7 @@ func (p *Publisher) broadcast(ctx context.Context, pub *store.Publication, res *
 	if ms.Existing {
 		res.Broadcast = "already sent"
 	}
-	return p.save(ctx, pub, store.StepBroadcast)
+	return p.record(ctx, pub, store.StepBroadcast)
 }
 
 // plan says what a run will do, from the store and the same decisions a run makes, calling

@@ -661,3 +661,40 @@ func TestPlanIsWhatTheRunDoes(t *testing.T) {
 		t.Errorf("after three runs: %+v", c)
 	}
 }
+
+// A stored snapshot publishes with no access to the files it came from: the images come
+// from the store.
+func TestPublishFromTheStore(t *testing.T) {
+	e := newEnv(t, sandbox.Options{})
+	dir := t.TempDir()
+	src, _ := os.ReadFile(withImages)
+	path := filepath.Join(dir, "issue.md")
+	os.WriteFile(path, src, 0o644)
+	copyDir(t, filepath.Join(filepath.Dir(withImages), "images"), filepath.Join(dir, "images"))
+	imported, err := e.pub.Import(context.Background(), path)
+	if err != nil || len(imported) != 1 {
+		t.Fatalf("import: %v", err)
+	}
+	if n := len(e.sb.Calls()); n != 0 {
+		t.Errorf("import made %d API calls", n)
+	}
+	if err := os.RemoveAll(dir); err != nil {
+		t.Fatal(err)
+	}
+	res, err := e.pub.Publish(context.Background(), imported[0].Snapshot.ID, everything)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := counts{contentUploads: 2, covers: 1, drafts: 1, published: 1, previews: 1, mass: 1}
+	if c := e.counts(); c != want || res.ArticleURL == "" {
+		t.Errorf("published from the store: %+v, want %+v (%+v)", c, want, res)
+	}
+	pub, _ := e.st.Publication(context.Background(), imported[0].Issue.Number)
+	if pub.SnapshotID != imported[0].Snapshot.ID {
+		t.Errorf("the publication does not name its snapshot: %q", pub.SnapshotID)
+	}
+	// An import with a missing image stores nothing.
+	if _, err := e.pub.Import(context.Background(), withImages, filepath.Join(t.TempDir(), "missing.md")); err == nil {
+		t.Error("an import with a missing file succeeded")
+	}
+}

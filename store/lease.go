@@ -50,12 +50,12 @@ func (s *Store) TakeLease(ctx context.Context, l Lease, ttl time.Duration) (Leas
 	l.Since, l.Expires = now, now.Add(ttl)
 	// One statement, atomic on both databases: insert, or take over an expired lease (or
 	// our own); a live lease of another run is left alone and nothing changes.
-	res, err := s.db.ExecContext(ctx, s.rebind(`INSERT INTO publish_leases (issue_number, owner, host, pid, holder, since, expires_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (issue_number) DO UPDATE SET owner = excluded.owner, host = excluded.host, pid = excluded.pid,
+	res, err := s.db.ExecContext(ctx, s.rebind(`INSERT INTO publish_leases (account, issue_number, owner, host, pid, holder, since, expires_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (account, issue_number) DO UPDATE SET owner = excluded.owner, host = excluded.host, pid = excluded.pid,
 			holder = excluded.holder, since = excluded.since, expires_at = excluded.expires_at
 		WHERE publish_leases.expires_at < ? OR publish_leases.owner = excluded.owner`),
-		l.Issue, l.Owner, l.Host, l.PID, l.Holder, l.Since.UnixMilli(), l.Expires.UnixMilli(), now.UnixMilli())
+		s.account, l.Issue, l.Owner, l.Host, l.PID, l.Holder, l.Since.UnixMilli(), l.Expires.UnixMilli(), now.UnixMilli())
 	if err != nil {
 		return Lease{}, fmt.Errorf("take the publish lease of issue %d: %w", l.Issue, err)
 	}
@@ -78,7 +78,7 @@ func (s *Store) TakeLease(ctx context.Context, l Lease, ttl time.Duration) (Leas
 func (s *Store) lease(ctx context.Context, issue int) (Lease, error) {
 	var l Lease
 	var since, expires int64
-	err := s.db.QueryRowContext(ctx, s.rebind(`SELECT issue_number, owner, host, pid, holder, since, expires_at FROM publish_leases WHERE issue_number = ?`), issue).
+	err := s.db.QueryRowContext(ctx, s.rebind(`SELECT issue_number, owner, host, pid, holder, since, expires_at FROM publish_leases WHERE account = ? AND issue_number = ?`), s.account, issue).
 		Scan(&l.Issue, &l.Owner, &l.Host, &l.PID, &l.Holder, &since, &expires)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Lease{}, fmt.Errorf("publish lease of issue %d: %w", issue, ErrNotFound)
@@ -93,8 +93,8 @@ func (s *Store) lease(ctx context.Context, issue int) (Lease, error) {
 // RenewLease moves the lease's expiry ttl from now; ErrLeaseLost when it is not the
 // owner's any more.
 func (s *Store) RenewLease(ctx context.Context, issue int, owner string, ttl time.Duration) error {
-	res, err := s.db.ExecContext(ctx, s.rebind(`UPDATE publish_leases SET expires_at = ? WHERE issue_number = ? AND owner = ?`),
-		s.now().Add(ttl).UnixMilli(), issue, owner)
+	res, err := s.db.ExecContext(ctx, s.rebind(`UPDATE publish_leases SET expires_at = ? WHERE account = ? AND issue_number = ? AND owner = ?`),
+		s.now().Add(ttl).UnixMilli(), s.account, issue, owner)
 	if err != nil {
 		return fmt.Errorf("renew the publish lease of issue %d: %w", issue, err)
 	}
@@ -108,7 +108,7 @@ func (s *Store) RenewLease(ctx context.Context, issue int, owner string, ttl tim
 
 // ReleaseLease gives the lease up, if the owner still holds it.
 func (s *Store) ReleaseLease(ctx context.Context, issue int, owner string) error {
-	_, err := s.db.ExecContext(ctx, s.rebind(`DELETE FROM publish_leases WHERE issue_number = ? AND owner = ?`), issue, owner)
+	_, err := s.db.ExecContext(ctx, s.rebind(`DELETE FROM publish_leases WHERE account = ? AND issue_number = ? AND owner = ?`), s.account, issue, owner)
 	if err != nil {
 		return fmt.Errorf("release the publish lease of issue %d: %w", issue, err)
 	}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 )
 
 // Steps of a publication, in order. A publication records each before the next begins.
@@ -19,11 +20,25 @@ const (
 	StepFailed    = "failed"
 )
 
+// Later returns whichever of two steps comes later in a publication, so that a rerun
+// never moves one back.
+func Later(a, b string) string {
+	if slices.Index(stepOrder, a) >= slices.Index(stepOrder, b) {
+		return a
+	}
+	return b
+}
+
+// stepOrder is the order of the steps (StepFailed stands apart).
+var stepOrder = []string{StepParsed, StepUploaded, StepDrafted, StepPreviewed, StepSubmitted, StepPublished, StepBroadcast}
+
 // Publication is how far an issue's publishing got.
 type Publication struct {
-	IssueNumber  int
-	Step         string
-	SourceHash   string
+	IssueNumber int
+	Step        string
+	SourceHash  string
+	// SnapshotID is the snapshot last published from.
+	SnapshotID   string
 	ContentHash  string // of the article last sent to the draft
 	CoverMediaID string
 	DraftMediaID string
@@ -45,7 +60,7 @@ type Publication struct {
 	UpdatedAt        int64
 }
 
-const publicationColumns = `issue_number, step, source_hash, content_hash, cover_media_id, draft_media_id, draft_started_at, previewed,
+const publicationColumns = `issue_number, step, source_hash, snapshot_id, content_hash, cover_media_id, draft_media_id, draft_started_at, previewed,
 	publish_id, publish_hash, publish_started_at, publish_status, article_id, article_url, msg_data_id, clientmsgid, mass_msg_id,
 	mass_msg_data_id, updated_at`
 
@@ -53,8 +68,8 @@ const publicationColumns = `issue_number, step, source_hash, content_hash, cover
 // was never published.
 func (s *Store) Publication(ctx context.Context, number int) (Publication, error) {
 	var p Publication
-	err := s.db.QueryRowContext(ctx, s.rebind(`SELECT `+publicationColumns+` FROM publications WHERE issue_number = ?`), number).Scan(
-		&p.IssueNumber, &p.Step, &p.SourceHash, &p.ContentHash, &p.CoverMediaID, &p.DraftMediaID, &p.DraftStartedAt, &p.Previewed,
+	err := s.db.QueryRowContext(ctx, s.rebind(`SELECT `+publicationColumns+` FROM publications WHERE account = ? AND issue_number = ?`), s.account, number).Scan(
+		&p.IssueNumber, &p.Step, &p.SourceHash, &p.SnapshotID, &p.ContentHash, &p.CoverMediaID, &p.DraftMediaID, &p.DraftStartedAt, &p.Previewed,
 		&p.PublishID, &p.PublishHash, &p.PublishStartedAt, &p.PublishStatus, &p.ArticleID, &p.ArticleURL, &p.MsgDataID, &p.ClientMsgID,
 		&p.MassMsgID, &p.MassMsgDataID, &p.UpdatedAt)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -69,16 +84,16 @@ func (s *Store) Publication(ctx context.Context, number int) (Publication, error
 // SavePublication writes p whole (insert or replace).
 func (s *Store) SavePublication(ctx context.Context, p Publication) error {
 	p.UpdatedAt = s.now().Unix()
-	_, err := s.db.ExecContext(ctx, s.rebind(`INSERT INTO publications (`+publicationColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (issue_number) DO UPDATE SET step = excluded.step, source_hash = excluded.source_hash,
+	_, err := s.db.ExecContext(ctx, s.rebind(`INSERT INTO publications (account, `+publicationColumns+`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (account, issue_number) DO UPDATE SET step = excluded.step, source_hash = excluded.source_hash, snapshot_id = excluded.snapshot_id,
 			content_hash = excluded.content_hash, cover_media_id = excluded.cover_media_id, draft_media_id = excluded.draft_media_id,
 			draft_started_at = excluded.draft_started_at, previewed = excluded.previewed, publish_id = excluded.publish_id,
 			publish_hash = excluded.publish_hash, publish_started_at = excluded.publish_started_at, publish_status = excluded.publish_status,
 			article_id = excluded.article_id, article_url = excluded.article_url, msg_data_id = excluded.msg_data_id,
 			clientmsgid = excluded.clientmsgid, mass_msg_id = excluded.mass_msg_id, mass_msg_data_id = excluded.mass_msg_data_id,
 			updated_at = excluded.updated_at`),
-		p.IssueNumber, p.Step, p.SourceHash, p.ContentHash, p.CoverMediaID, p.DraftMediaID, p.DraftStartedAt, p.Previewed,
+		s.account, p.IssueNumber, p.Step, p.SourceHash, p.SnapshotID, p.ContentHash, p.CoverMediaID, p.DraftMediaID, p.DraftStartedAt, p.Previewed,
 		p.PublishID, p.PublishHash, p.PublishStartedAt, p.PublishStatus, p.ArticleID, p.ArticleURL, p.MsgDataID, p.ClientMsgID,
 		p.MassMsgID, p.MassMsgDataID, p.UpdatedAt)
 	if err != nil {

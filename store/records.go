@@ -235,7 +235,8 @@ const (
 // Upload returns the upload of an image; the error wraps ErrNotFound when there is none.
 func (s *Store) Upload(ctx context.Context, hash, kind string) (Upload, error) {
 	u := Upload{Hash: hash, Kind: kind}
-	err := s.db.QueryRowContext(ctx, s.rebind(`SELECT url, media_id, name FROM uploads WHERE hash = ? AND kind = ?`), hash, kind).Scan(&u.URL, &u.MediaID, &u.Name)
+	err := s.db.QueryRowContext(ctx, s.rebind(`SELECT url, media_id, name FROM uploads WHERE account = ? AND hash = ? AND kind = ?`),
+		s.account, hash, kind).Scan(&u.URL, &u.MediaID, &u.Name)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Upload{}, fmt.Errorf("upload %s %.12s: %w", kind, hash, ErrNotFound)
 	}
@@ -247,8 +248,8 @@ func (s *Store) Upload(ctx context.Context, hash, kind string) (Upload, error) {
 
 // PutUpload records an upload; recording the same image twice keeps the first.
 func (s *Store) PutUpload(ctx context.Context, u Upload) error {
-	_, err := s.db.ExecContext(ctx, s.rebind(`INSERT INTO uploads (hash, kind, url, media_id, name, created_at) VALUES (?, ?, ?, ?, ?, ?)
-		ON CONFLICT (hash, kind) DO NOTHING`), u.Hash, u.Kind, u.URL, u.MediaID, u.Name, s.now().Unix())
+	_, err := s.db.ExecContext(ctx, s.rebind(`INSERT INTO uploads (account, hash, kind, url, media_id, name, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (account, hash, kind) DO NOTHING`), s.account, u.Hash, u.Kind, u.URL, u.MediaID, u.Name, s.now().Unix())
 	if err != nil {
 		return fmt.Errorf("record upload %s %.12s: %w", u.Kind, u.Hash, err)
 	}

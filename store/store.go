@@ -43,6 +43,41 @@ type Store struct {
 	// lastRevision is the last revision this store gave out, so that two writes within
 	// one clock tick still get growing revisions.
 	lastRevision atomic.Int64
+	// account is the official account (AppID) whose uploads, publications and publish
+	// leases this store reads and writes; "" before one is chosen.
+	account string
+}
+
+// Account returns the store seen by one official account (its AppID): the uploads,
+// publications and publish leases it reads and writes are that account's; issues, items
+// and snapshots are every account's. Both share one connection pool: close the store
+// Open returned, once. Rows written before accounts were named (account "") are adopted by
+// the first account that asks while no other account has any.
+func (s *Store) Account(ctx context.Context, appID string) (*Store, error) {
+	a := &Store{db: s.db, driver: s.driver, now: s.now, account: appID}
+	if appID == "" {
+		return a, nil
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("account %s: %w", appID, err)
+	}
+	defer tx.Rollback()
+	var others int
+	if err := tx.QueryRowContext(ctx, s.rebind(`SELECT COUNT(*) FROM publications WHERE account <> '' AND account <> ?`), appID).Scan(&others); err != nil {
+		return nil, fmt.Errorf("account %s: %w", appID, err)
+	}
+	if others == 0 {
+		for _, table := range []string{"uploads", "publications", "publish_leases"} {
+			if _, err := tx.ExecContext(ctx, s.rebind(`UPDATE `+table+` SET account = ? WHERE account = ''`), appID); err != nil {
+				return nil, fmt.Errorf("account %s: adopt the %s of before: %w", appID, table, err)
+			}
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("account %s: %w", appID, err)
+	}
+	return a, nil
 }
 
 // Open opens (creating it if needed) the store at dsn and brings its schema up to date.
@@ -50,6 +85,11 @@ type Store struct {
 // postgres://user@host:5432/db?sslmode=disable&search_path=schema (the first schema of a
 // search_path is created when missing).
 func Open(ctx context.Context, dsn string) (*Store, error) {
+	return open(ctx, dsn, 0)
+}
+
+// open opens the store with the migrations up to version upTo applied (0: all of them).
+func open(ctx context.Context, dsn string, upTo int) (*Store, error) {
 	if dsn == "" {
 		dsn = DefaultDSN
 	}
@@ -69,7 +109,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		db.SetConnMaxIdleTime(5 * time.Minute)
 	}
 	s := &Store{db: db, driver: driver, now: time.Now}
-	if err := s.migrateWhenFree(ctx); err != nil {
+	if err := s.migrateWhenFree(ctx, upTo); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open store %s: %w", redact(dsn), err)
 	}
@@ -171,11 +211,11 @@ func (s *Store) rebind(q string) string {
 // opening a fresh file together race to set it up (switching it to WAL takes a lock that
 // the busy timeout does not wait for), and each migration checks again under its own
 // lock whether another process applied it meanwhile.
-func (s *Store) migrateWhenFree(ctx context.Context) error {
+func (s *Store) migrateWhenFree(ctx context.Context, upTo int) error {
 	deadline := time.Now().Add(30 * time.Second)
 	wait := 20 * time.Millisecond
 	for {
-		err := s.migrate(ctx)
+		err := s.migrate(ctx, upTo)
 		if err == nil || s.driver != "sqlite" || !busy(err) || time.Now().After(deadline) {
 			return err
 		}
@@ -196,7 +236,7 @@ func busy(err error) bool {
 
 // migrate applies, each in its own transaction, the migrations not yet applied. On
 // PostgreSQL, replicas starting together take turns (an advisory lock).
-func (s *Store) migrate(ctx context.Context) error {
+func (s *Store) migrate(ctx context.Context, upTo int) error {
 	if s.driver == "pgx" {
 		conn, err := s.db.Conn(ctx)
 		if err != nil {
@@ -224,6 +264,9 @@ func (s *Store) migrate(ctx context.Context) error {
 		v, err := strconv.Atoi(strings.SplitN(base, "_", 2)[0])
 		if err != nil {
 			return fmt.Errorf("migration %s: name must start with its version number", base)
+		}
+		if upTo > 0 && v > upTo {
+			break
 		}
 		if err := s.apply(ctx, v, name); err != nil {
 			return fmt.Errorf("migration %s: %w", base, err)

@@ -184,7 +184,7 @@ func suite(t *testing.T, open func(*testing.T) *Store) {
 	t.Run("item bodies", func(t *testing.T) { itemBodies(t, open) })
 	t.Run("migrations once", func(t *testing.T) {
 		s := open(t)
-		if err := s.migrate(ctx); err != nil {
+		if err := s.migrate(ctx, 0); err != nil {
 			t.Fatal(err)
 		}
 		if v, err := s.Version(ctx); err != nil || v != latestMigration(t) {
@@ -322,5 +322,132 @@ func leases(t *testing.T, open func(*testing.T) *Store) {
 	}
 	if _, err := s.TakeLease(ctx, a, time.Minute); err != nil {
 		t.Errorf("after release: %v", err)
+	}
+}
+
+func TestSnapshotsSQLite(t *testing.T)   { snapshots(t, openSQLite) }
+func TestSnapshotsPostgres(t *testing.T) { snapshots(t, openPostgres) }
+
+// A snapshot keeps the source and its images byte for byte; the same content is one
+// snapshot and one copy of each asset.
+func snapshots(t *testing.T, open func(*testing.T) *Store) {
+	s := open(t)
+	ctx := context.Background()
+	png := []byte("\x89PNG\r\n\x1a\n\x00\x00binary\x00data\xff")
+	h := AssetHash(png)
+	assets := map[string]string{"images/a.png": h, "images/cover.png": h}
+	snap := Snapshot{IssueNumber: 135, Name: "issues/135.md", Source: []byte("# 标题\n\n![图](images/a.png)\n"), Assets: assets}
+	snap.ID = SnapshotID(snap.Name, snap.Source, assets)
+	for i := 0; i < 2; i++ {
+		if err := s.SaveSnapshot(ctx, snap, map[string][]byte{h: png}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := s.Snapshot(ctx, snap.ID)
+	if err != nil || got.IssueNumber != 135 || got.Name != snap.Name || string(got.Source) != string(snap.Source) || got.Assets["images/cover.png"] != h {
+		t.Fatalf("snapshot = %+v %v", got, err)
+	}
+	if data, err := s.Asset(ctx, h); err != nil || string(data) != string(png) {
+		t.Errorf("asset = %q %v", data, err)
+	}
+	if _, err := s.Snapshot(ctx, "nope"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("missing snapshot: %v", err)
+	}
+	if SnapshotID(snap.Name, snap.Source, map[string]string{"images/a.png": h}) == snap.ID {
+		t.Error("different assets, same ID")
+	}
+}
+
+func TestAccountsSQLite(t *testing.T)   { accounts(t, openSQLite) }
+func TestAccountsPostgres(t *testing.T) { accounts(t, openPostgres) }
+
+// Publications and uploads are per account; rows from before accounts were named go to
+// the first account that asks.
+func accounts(t *testing.T, open func(*testing.T) *Store) {
+	s := open(t)
+	ctx := context.Background()
+	if err := s.SavePublication(ctx, Publication{IssueNumber: 135, Step: StepDrafted, DraftMediaID: "old-draft", PublishStatus: -1}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.PutUpload(ctx, Upload{Hash: "h1", Kind: UploadCover, URL: "u", MediaID: "m"}); err != nil {
+		t.Fatal(err)
+	}
+	a, err := s.Account(ctx, "wxA")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p, err := a.Publication(ctx, 135); err != nil || p.DraftMediaID != "old-draft" {
+		t.Errorf("account A did not adopt the publication of before: %+v %v", p, err)
+	}
+	if u, err := a.Upload(ctx, "h1", UploadCover); err != nil || u.MediaID != "m" {
+		t.Errorf("account A did not adopt the upload of before: %+v %v", u, err)
+	}
+	b, err := s.Account(ctx, "wxB")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Publication(ctx, 135); !errors.Is(err, ErrNotFound) {
+		t.Errorf("account B sees A's publication: %v", err)
+	}
+	if err := b.SavePublication(ctx, Publication{IssueNumber: 135, Step: StepDrafted, DraftMediaID: "b-draft", PublishStatus: -1}); err != nil {
+		t.Fatal(err)
+	}
+	if p, _ := a.Publication(ctx, 135); p.DraftMediaID != "old-draft" {
+		t.Errorf("B's save changed A's publication: %+v", p)
+	}
+	if _, err := b.TakeLease(ctx, Lease{Issue: 135, Owner: "b"}, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.TakeLease(ctx, Lease{Issue: 135, Owner: "a"}, time.Minute); err != nil {
+		t.Errorf("B's lease blocks A on its own account: %v", err)
+	}
+}
+
+func TestMigration4SQLite(t *testing.T) {
+	migration4(t, "sqlite://"+filepath.Join(t.TempDir(), "old.db"))
+}
+
+func TestMigration4Postgres(t *testing.T) {
+	_, dsn := testenv.PostgresSchema(t, "")
+	migration4(t, dsn)
+}
+
+// A store written before accounts were named keeps everything through migration 4, and
+// the first account takes it over: its next run finds its draft and uploads.
+func migration4(t *testing.T, dsn string) {
+	ctx := context.Background()
+	old, err := open(ctx, dsn, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := old.Version(ctx); v != 3 {
+		t.Fatalf("version %d, want 3", v)
+	}
+	for _, q := range []string{
+		`INSERT INTO publications (issue_number, step, source_hash, draft_media_id, updated_at) VALUES (135, 'drafted', 'src', 'draft-135', 1)`,
+		`INSERT INTO uploads (hash, kind, url, media_id, name, created_at) VALUES ('h1', 'cover', 'u', 'm1', 'n', 1)`,
+	} {
+		if _, err := old.db.ExecContext(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	old.Close()
+	s, err := Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if v, _ := s.Version(ctx); v != latestMigration(t) {
+		t.Errorf("version %d after Open", v)
+	}
+	a, err := s.Account(ctx, "wxA")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p, err := a.Publication(ctx, 135); err != nil || p.DraftMediaID != "draft-135" || p.SourceHash != "src" {
+		t.Errorf("publication after the migration: %+v %v", p, err)
+	}
+	if u, err := a.Upload(ctx, "h1", UploadCover); err != nil || u.MediaID != "m1" {
+		t.Errorf("upload after the migration: %+v %v", u, err)
 	}
 }

@@ -56,3 +56,22 @@ func (c *Client) Materials(ctx context.Context, offset, count int) (total int, i
 	err = c.do(ctx, call{endpoint: "/cgi-bin/material/batchget_material", body: map[string]any{"type": "image", "offset": offset, "count": count}, out: &out, idempotent: true})
 	return out.TotalCount, out.Item, err
 }
+
+// MaxCoverImage is the largest permanent image material/add_material takes.
+const MaxCoverImage = 10 << 20
+
+// ContentImageOK reports whether media/uploadimg takes an image of this type (as
+// http.DetectContentType names it) and size as it is: JPEG or PNG under 1 MB.
+func ContentImageOK(kind string, size int) bool {
+	return (kind == "image/jpeg" || kind == "image/png") && size < MaxUploadImage
+}
+
+// CoverImageOK reports whether material/add_material takes an image as it is: BMP, PNG,
+// JPEG or GIF up to 10 MB (WebP, though documented, fails in practice).
+func CoverImageOK(kind string, size int) bool {
+	switch kind {
+	case "image/jpeg", "image/png", "image/gif", "image/bmp":
+		return size <= MaxCoverImage
+	}
+	return false
+}

@@ -2,14 +2,12 @@ package main
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
 
 	"wxpub/bot"
-	"wxpub/issue"
+	"wxpub/publish"
 	"wxpub/reply"
 )
 
@@ -51,7 +49,7 @@ func (a *App) Ask(ctx context.Context, query string, asJSON bool) error {
 }
 
 // Import adds issues to the store (and so to every server's index) without publishing.
-// Every file is parsed before any is stored: one bad file imports nothing.
+// Every file is read before any is stored: one bad file imports nothing.
 func (a *App) Import(ctx context.Context, paths []string, url string) error {
 	if url != "" && len(paths) != 1 {
 		return errors.New("--url names one issue's article: import one file with it")
@@ -59,34 +57,20 @@ func (a *App) Import(ctx context.Context, paths []string, url string) error {
 	if url != "" && !strings.HasPrefix(url, "http://") && !strings.HasPrefix(url, "https://") {
 		return fmt.Errorf("--url %q is not an http(s) URL", url)
 	}
-	var parsed []*issue.Issue
-	for _, p := range paths {
-		is, err := issue.ParseFile(p)
-		if err != nil {
-			return err
-		}
-		if is.Number <= 0 {
-			return &issue.Error{File: p, Msg: "no issue number: add a line such as \"No. 135\" or number: in the front matter"}
-		}
-		parsed = append(parsed, is)
-	}
 	st, err := a.openStore(ctx)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	for _, is := range parsed {
-		sum := sha256.Sum256(is.Source)
-		if err := st.SaveIssue(ctx, is, hex.EncodeToString(sum[:])); err != nil {
-			return err
-		}
+	imported, err := publish.New(nil, st, a.reporter(), nil).Import(ctx, paths...)
+	for _, im := range imported {
 		if url != "" {
-			if err := st.SetIssueURLs(ctx, is.Number, url, ""); err != nil {
+			if err := st.SetIssueURLs(ctx, im.Issue.Number, url, ""); err != nil {
 				return err
 			}
 		}
-		fmt.Fprintf(a.Out, "imported issue %d (%d items) from %s\n", is.Number, len(is.Items()), is.Path)
-		a.notify(ctx, is.Number)
+		fmt.Fprintf(a.Out, "imported issue %d (%d items) from %s as snapshot %.12s\n", im.Issue.Number, len(im.Issue.Items()), im.Issue.Path, im.Snapshot.ID)
+		a.notify(ctx, im.Issue.Number)
 	}
-	return nil
+	return err
 }

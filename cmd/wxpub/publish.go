@@ -70,20 +70,27 @@ func (a *App) publish(ctx context.Context, path string, f publishFlags, in io.Re
 		}
 		to = append(to, r)
 	}
+	var confirm func(*issue.Issue) error
 	if f.broadcast && !f.dryRun && !f.yes {
-		if err := a.confirmBroadcast(path, in); err != nil {
-			return nil, err
+		file, ok := in.(*os.File)
+		if !ok || !term.IsTerminal(int(file.Fd())) {
+			return nil, errors.New("--broadcast sends the issue to every follower: add --yes to confirm (nothing was sent)")
 		}
+		confirm = func(is *issue.Issue) error { return a.confirmBroadcast(is, in) }
 	}
 	t, err := a.theme()
 	if err != nil {
 		return nil, err
 	}
-	st, err := a.openStore(ctx)
+	opened, err := a.openStore(ctx)
 	if err != nil {
 		return nil, err
 	}
-	defer st.Close()
+	defer opened.Close()
+	st, err := opened.Account(ctx, a.Config.WeChat.AppID)
+	if err != nil {
+		return nil, err
+	}
 	var api publish.API // a dry run calls nothing, so it gets none
 	if !f.dryRun {
 		c, err := a.client()
@@ -95,7 +102,7 @@ func (a *App) publish(ctx context.Context, path string, f publishFlags, in io.Re
 	p := publish.New(api, st, a.reporter(), nil)
 	res, err := p.Run(ctx, path, publish.Options{PreviewTo: to, Publish: f.publish, Broadcast: f.broadcast, DryRun: f.dryRun,
 		Theme: t, Author: a.Config.Render.Author, Concurrency: a.Config.Publish.Concurrency, PollTimeout: a.Config.Publish.PollTimeout,
-		Runner: runner(), LeaseTTL: a.Config.Publish.LeaseTTL, NoWait: f.noWait})
+		Runner: runner(), LeaseTTL: a.Config.Publish.LeaseTTL, NoWait: f.noWait, ConfirmBroadcast: confirm})
 	if res != nil {
 		a.summary(res)
 		if !res.DryRun {
@@ -105,16 +112,8 @@ func (a *App) publish(ctx context.Context, path string, f publishFlags, in io.Re
 	return res, err
 }
 
-// confirmBroadcast asks on a terminal before a mass send; elsewhere it refuses.
-func (a *App) confirmBroadcast(path string, in io.Reader) error {
-	f, ok := in.(*os.File)
-	if !ok || !term.IsTerminal(int(f.Fd())) {
-		return errors.New("--broadcast sends the issue to every follower: add --yes to confirm (nothing was sent)")
-	}
-	is, err := issue.ParseFile(path)
-	if err != nil {
-		return err
-	}
+// confirmBroadcast asks on the terminal before a mass send.
+func (a *App) confirmBroadcast(is *issue.Issue, in io.Reader) error {
 	fmt.Fprintf(a.Out, "Send issue %d (%s) to ALL followers now? Type yes to send: ", is.Number, is.Title.Joined())
 	line, _ := bufio.NewReader(in).ReadString('\n')
 	if strings.TrimSpace(strings.ToLower(line)) != "yes" {

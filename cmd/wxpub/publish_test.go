@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -66,7 +67,15 @@ func TestPublishCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	pub, err := st.Publication(context.Background(), 135)
+	// Publications are the account's.
+	if _, err := st.Publication(context.Background(), 135); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("a publication without its account: %v", err)
+	}
+	acct, err := st.Account(context.Background(), sandbox.DemoAppID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, err := acct.Publication(context.Background(), 135)
 	if err != nil {
 		t.Fatal(err)
 	}
