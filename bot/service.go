@@ -270,25 +270,7 @@ func (s *Service) Dispatch(ctx context.Context, m *wechat.Message) (*wechat.Repl
 	if m.MsgType == "event" {
 		max = reply.MaxEventArticles
 	}
-	return ToWeChat(r, max), nil
-}
-
-// ToWeChat is the callback's form of a reply, with at most max articles.
-func ToWeChat(r reply.Reply, max int) *wechat.Reply {
-	switch r.Type {
-	case reply.News:
-		var arts []wechat.NewsArticle
-		for _, a := range r.Articles {
-			if len(arts) == max {
-				break
-			}
-			arts = append(arts, wechat.NewsArticle{Title: a.Title, Description: a.Description, PicURL: a.PicURL, URL: a.URL})
-		}
-		return &wechat.Reply{Articles: arts}
-	case reply.Text:
-		return &wechat.Reply{Text: r.Content}
-	}
-	return &wechat.Reply{}
+	return r.WeChat(max), nil
 }
 
 // sendLate delivers a reply that missed the budget as a customer-service message.

@@ -31,8 +31,8 @@ type API interface {
 	UploadImage(ctx context.Context, name string, data []byte) (string, error)
 	AddMaterial(ctx context.Context, name string, data []byte) (wechat.Material, error)
 	Materials(ctx context.Context, offset, count int) (int, []wechat.Material, error)
-	AddDraft(ctx context.Context, articles ...wechat.Article) (string, error)
-	UpdateDraft(ctx context.Context, mediaID string, index int, a wechat.Article) error
+	AddDraft(ctx context.Context, articles ...wechat.DraftArticle) (string, error)
+	UpdateDraft(ctx context.Context, mediaID string, index int, a wechat.DraftArticle) error
 	Drafts(ctx context.Context, offset, count int, withContent bool) (int, []wechat.DraftItem, error)
 	SubmitPublish(ctx context.Context, mediaID string) (wechat.PublishJob, error)
 	GetPublishStatus(ctx context.Context, publishID int64) (wechat.PublishStatus, error)
@@ -535,19 +535,19 @@ func (p *Publisher) claim(ctx context.Context, issueNumber int, opt Options) (co
 
 // article is the draft article as sent, with the images' uploaded URLs and the cover's
 // media ID, and the hash of what is sent, which tells whether the draft must change.
-func article(is *issue.Issue, opt Options, urls map[string]string, coverMediaID string, cover *source) (wechat.Article, string, error) {
+func article(is *issue.Issue, opt Options, urls map[string]string, coverMediaID string, cover *source) (wechat.DraftArticle, string, error) {
 	art, err := render.Render(is, render.Options{Theme: opt.Theme, Author: opt.Author, ImageURL: func(src string) string { return urls[src] }})
 	if err != nil {
-		return wechat.Article{}, "", err
+		return wechat.DraftArticle{}, "", err
 	}
-	wa := wechat.Article{Title: art.Title, Author: art.Author, Digest: art.Digest, Content: art.Content,
+	wa := wechat.DraftArticle{Title: art.Title, Author: art.Author, Digest: art.Digest, Content: art.Content,
 		ContentSourceURL: art.ContentSourceURL, ThumbMediaID: coverMediaID}
 	if wa.PicCrop2351, wa.PicCrop11, err = crops(cover.data); err != nil {
-		return wechat.Article{}, "", err
+		return wechat.DraftArticle{}, "", err
 	}
 	body, err := wechat.Marshal(wa)
 	if err != nil {
-		return wechat.Article{}, "", err
+		return wechat.DraftArticle{}, "", err
 	}
 	h := sha256.Sum256(body)
 	return wa, hex.EncodeToString(h[:]), nil
@@ -787,7 +787,7 @@ func (p *Publisher) retry(ctx context.Context, what string, call func() error, f
 
 // draft creates the issue's draft, or updates it when the content changed; never a
 // second draft for the same issue.
-func (p *Publisher) draft(ctx context.Context, pub *store.Publication, wa wechat.Article, contentHash string, res *Result) error {
+func (p *Publisher) draft(ctx context.Context, pub *store.Publication, wa wechat.DraftArticle, contentHash string, res *Result) error {
 	if draftDecision(*pub, contentHash) == "unchanged" {
 		res.DraftMediaID, res.Draft = pub.DraftMediaID, "unchanged"
 		p.report.Step("draft %s is up to date", pub.DraftMediaID)
@@ -913,7 +913,7 @@ const unknownOutcome = " ?"
 
 // publish submits the draft (unless this content was submitted before) and waits for the
 // job to finish.
-func (p *Publisher) publish(ctx context.Context, pub *store.Publication, wa wechat.Article, contentHash, coverURL string, timeout time.Duration, res *Result) error {
+func (p *Publisher) publish(ctx context.Context, pub *store.Publication, wa wechat.DraftArticle, contentHash, coverURL string, timeout time.Duration, res *Result) error {
 	decision := publishDecision(*pub, contentHash)
 	res.Republish = decision == "published" && pub.ArticleURL != ""
 	if res.Republish {

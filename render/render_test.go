@@ -296,7 +296,7 @@ func TestDraftJSONIsNotHTMLEscaped(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	body, err := wechat.Marshal(wechat.DraftAdd{Articles: []wechat.Article{{Title: a.Title, Content: a.Content, ContentSourceURL: a.ContentSourceURL}}})
+	body, err := wechat.Marshal(wechat.DraftAdd{Articles: []wechat.DraftArticle{{Title: a.Title, Content: a.Content, ContentSourceURL: a.ContentSourceURL}}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,6 +13,7 @@ import (
 	"wxpub/internal/rawjson"
 	"wxpub/issue"
 	"wxpub/search"
+	"wxpub/wechat"
 )
 
 // Index is what replies need of the search index; *search.Index has it.
@@ -46,8 +47,8 @@ type Config struct {
 // DefaultWelcome is the greeting when reply.welcome is empty.
 const DefaultWelcome = "感谢关注！发送关键词（如“个人信息”或“contact tracing”）即可查找周报中的相关内容；发送“最新”查看最新一期，“帮助”查看用法。"
 
-// Article is one article of a news reply.
-type Article struct {
+// NewsArticle is one article of a news reply.
+type NewsArticle struct {
 	Title       string `json:"title"`
 	Description string `json:"description"`
 	URL         string `json:"url"`
@@ -62,7 +63,7 @@ type Reply struct {
 	Type     string // "news", "text" or "none"
 	Content  string
 	ItemIDs  []string
-	Articles []Article
+	Articles []NewsArticle
 }
 
 // Reply types.
@@ -78,8 +79,8 @@ func (r Reply) MarshalJSON() ([]byte, error) {
 	switch r.Type {
 	case News:
 		return rawjson.Marshal(struct {
-			Type     string    `json:"type"`
-			Articles []Article `json:"articles"`
+			Type     string        `json:"type"`
+			Articles []NewsArticle `json:"articles"`
 		}{r.Type, r.Articles})
 	case Text:
 		ids := r.ItemIDs
@@ -93,6 +94,25 @@ func (r Reply) MarshalJSON() ([]byte, error) {
 		}{r.Type, r.Content, ids})
 	}
 	return []byte(`{"type":"none"}`), nil
+}
+
+// WeChat is the reply as the callback writes it, with at most max articles (one for a
+// reply to a message, MaxEventArticles for an event).
+func (r Reply) WeChat(max int) *wechat.Reply {
+	switch r.Type {
+	case News:
+		var arts []wechat.NewsArticle
+		for _, a := range r.Articles {
+			if len(arts) == max {
+				break
+			}
+			arts = append(arts, wechat.NewsArticle{Title: a.Title, Description: a.Description, PicURL: a.PicURL, URL: a.URL})
+		}
+		return &wechat.Reply{Articles: arts}
+	case Text:
+		return &wechat.Reply{Text: r.Content}
+	}
+	return &wechat.Reply{}
 }
 
 // JSON encodes the reply as `wxpub ask --json` prints it: the MarshalJSON shape, with
@@ -182,7 +202,7 @@ func answerText(ctx context.Context, q string, idx Index) (Reply, error) {
 		is := hits[0].Issue
 		if is.ArticleURL != "" {
 			d := hits[0].Doc
-			return Reply{Type: News, Articles: []Article{{
+			return Reply{Type: News, Articles: []NewsArticle{{
 				Title:       d.Title.In(l),
 				Description: Snippet(d.Body.In(l), q, 120),
 				URL:         is.ArticleURL,
@@ -252,7 +272,7 @@ func issueReply(is search.Issue, idx Index, l issue.Lang) Reply {
 		if desc == "" || l == issue.LangEn {
 			desc = titles(is, idx, l, 120)
 		}
-		return Reply{Type: News, Articles: []Article{{Title: title, Description: desc, URL: is.ArticleURL, PicURL: is.CoverURL, Issue: is.Number}}}
+		return Reply{Type: News, Articles: []NewsArticle{{Title: title, Description: desc, URL: is.ArticleURL, PicURL: is.CoverURL, Issue: is.Number}}}
 	}
 	var b strings.Builder
 	b.WriteString(title)
@@ -414,7 +434,7 @@ func welcome(idx Index, cfg Config) Reply {
 		}
 		return r
 	}
-	r := Reply{Type: News, Articles: []Article{{
+	r := Reply{Type: News, Articles: []NewsArticle{{
 		Title: fmt.Sprintf("%s 第%d期", is.Title.In(issue.LangZh), is.Number), Description: text,
 		URL: is.ArticleURL, PicURL: is.CoverURL, Issue: is.Number,
 	}}}
@@ -423,7 +443,7 @@ func welcome(idx Index, cfg Config) Reply {
 			break
 		}
 		if d, ok := idx.Item(id); ok {
-			r.Articles = append(r.Articles, Article{Title: d.Title.In(issue.LangZh), URL: is.ArticleURL, Issue: is.Number, ItemID: id})
+			r.Articles = append(r.Articles, NewsArticle{Title: d.Title.In(issue.LangZh), URL: is.ArticleURL, Issue: is.Number, ItemID: id})
 		}
 	}
 	return r

@@ -275,3 +275,20 @@ func TestSnippet(t *testing.T) {
 		t.Errorf("no occurrence: %q", s)
 	}
 }
+
+// The callback's form of a reply keeps at most the articles WeChat shows.
+func TestReplyForTheCallback(t *testing.T) {
+	news := Reply{Type: News, Articles: []NewsArticle{{Title: "a", URL: "u1"}, {Title: "b"}, {Title: "c"}}}
+	if w := news.WeChat(1); len(w.Articles) != 1 || w.Articles[0].Title != "a" || w.Articles[0].URL != "u1" {
+		t.Errorf("news for a message: %+v", w)
+	}
+	if w := news.WeChat(MaxEventArticles); len(w.Articles) != 3 {
+		t.Errorf("news for an event: %+v", w)
+	}
+	if w := (Reply{Type: Text, Content: "hi"}).WeChat(1); w.Text != "hi" || len(w.Articles) != 0 {
+		t.Errorf("text: %+v", w)
+	}
+	if w := (Reply{Type: None}).WeChat(1); !w.Empty() {
+		t.Errorf("none: %+v", w)
+	}
+}

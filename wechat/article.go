@@ -1,12 +1,13 @@
-// Package wechat speaks to the WeChat Official Account platform: the article and request
-// shapes of its API, and the limits it enforces, so that wxpub can check an article before
-// any call.
+// Package wechat speaks to the WeChat Official Account platform: one API client (tokens,
+// retries, typed errcodes; a file per API area), the limits it enforces, so that wxpub
+// can check an article before any call, and the message callback protocol (signatures,
+// encryption, messages, replies, the handler).
 package wechat
 
 import "wxpub/internal/rawjson"
 
-// Article is one article of a draft as draft/add and draft/update take it.
-type Article struct {
+// DraftArticle is one article of a draft as draft/add and draft/update take it.
+type DraftArticle struct {
 	Title              string `json:"title"`
 	Author             string `json:"author,omitempty"`
 	Digest             string `json:"digest,omitempty"`
@@ -21,7 +22,7 @@ type Article struct {
 
 // DraftAdd is the body of draft/add.
 type DraftAdd struct {
-	Articles []Article `json:"articles"`
+	Articles []DraftArticle `json:"articles"`
 }
 
 // Limits of draft/add, from the platform documentation. Characters are Unicode code points.

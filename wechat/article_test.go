@@ -6,7 +6,7 @@ import (
 )
 
 func TestMarshalKeepsHTML(t *testing.T) {
-	got, err := Marshal(DraftAdd{Articles: []Article{{Title: "A & B", Content: `<section style="color:#333"><p>x < y</p></section>`}}})
+	got, err := Marshal(DraftAdd{Articles: []DraftArticle{{Title: "A & B", Content: `<section style="color:#333"><p>x < y</p></section>`}}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -44,13 +44,13 @@ func pngBytes(t testing.TB, w, h int) []byte {
 	return b.Bytes()
 }
 
-func article(t *testing.T, ctx context.Context, c *Client) Article {
+func article(t *testing.T, ctx context.Context, c *Client) DraftArticle {
 	t.Helper()
 	m, err := c.AddMaterial(ctx, "cover.png", pngBytes(t, 90, 38))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return Article{Title: "周报 第1期", Author: "立方", Digest: "摘要", Content: `<section style="color:#333"><p>a &amp; b &lt; c</p></section>`, ThumbMediaID: m.MediaID}
+	return DraftArticle{Title: "周报 第1期", Author: "立方", Digest: "摘要", Content: `<section style="color:#333"><p>a &amp; b &lt; c</p></section>`, ThumbMediaID: m.MediaID}
 }
 
 func TestOneTokenForConcurrentCalls(t *testing.T) {
@@ -294,15 +294,15 @@ func TestLimitsAreErrcodes(t *testing.T) {
 	a := article(t, ctx, c)
 	cases := []struct {
 		name string
-		edit func(*Article)
+		edit func(*DraftArticle)
 		code int
 	}{
-		{"title", func(a *Article) { a.Title = strings.Repeat("标", 33) }, 45003},
-		{"author", func(a *Article) { a.Author = strings.Repeat("名", 17) }, 45110},
-		{"digest", func(a *Article) { a.Digest = strings.Repeat("摘", 129) }, 45004},
-		{"content", func(a *Article) { a.Content = strings.Repeat("字", 20000) }, 45002},
-		{"empty", func(a *Article) { a.Content = "" }, 44003},
-		{"thumb", func(a *Article) { a.ThumbMediaID = "temporary" }, 40007},
+		{"title", func(a *DraftArticle) { a.Title = strings.Repeat("标", 33) }, 45003},
+		{"author", func(a *DraftArticle) { a.Author = strings.Repeat("名", 17) }, 45110},
+		{"digest", func(a *DraftArticle) { a.Digest = strings.Repeat("摘", 129) }, 45004},
+		{"content", func(a *DraftArticle) { a.Content = strings.Repeat("字", 20000) }, 45002},
+		{"empty", func(a *DraftArticle) { a.Content = "" }, 44003},
+		{"thumb", func(a *DraftArticle) { a.ThumbMediaID = "temporary" }, 40007},
 	}
 	for _, cs := range cases {
 		b := a

@@ -9,7 +9,7 @@ import (
 // second draft; find an earlier one with Drafts.
 //
 // WeChat API docs: https://developers.weixin.qq.com/doc/offiaccount/Draft_Box/Add_draft.html
-func (c *Client) AddDraft(ctx context.Context, articles ...Article) (string, error) {
+func (c *Client) AddDraft(ctx context.Context, articles ...DraftArticle) (string, error) {
 	var out struct {
 		MediaID string `json:"media_id"`
 	}
@@ -23,13 +23,14 @@ func (c *Client) AddDraft(ctx context.Context, articles ...Article) (string, err
 // UpdateDraft replaces article index (from 0) of a draft.
 //
 // WeChat API docs: https://developers.weixin.qq.com/doc/offiaccount/Draft_Box/Update_draft.html
-func (c *Client) UpdateDraft(ctx context.Context, mediaID string, index int, a Article) error {
+func (c *Client) UpdateDraft(ctx context.Context, mediaID string, index int, a DraftArticle) error {
 	return c.do(ctx, call{endpoint: "/cgi-bin/draft/update", body: map[string]any{"media_id": mediaID, "index": index, "articles": a}, idempotent: true})
 }
 
-// DraftArticle is an article as the draft box returns it, with its temporary preview URL.
-type DraftArticle struct {
-	Article
+// SavedArticle is an article as WeChat returns it from the draft box (with a temporary
+// preview URL) or the published list (with its URL).
+type SavedArticle struct {
+	DraftArticle
 	ThumbURL string `json:"thumb_url"`
 	URL      string `json:"url"`
 }
@@ -37,9 +38,9 @@ type DraftArticle struct {
 // GetDraft returns a draft's articles.
 //
 // WeChat API docs: https://developers.weixin.qq.com/doc/offiaccount/Draft_Box/Get_draft.html
-func (c *Client) GetDraft(ctx context.Context, mediaID string) ([]DraftArticle, error) {
+func (c *Client) GetDraft(ctx context.Context, mediaID string) ([]SavedArticle, error) {
 	var out struct {
-		NewsItem []DraftArticle `json:"news_item"`
+		NewsItem []SavedArticle `json:"news_item"`
 	}
 	err := c.do(ctx, call{endpoint: "/cgi-bin/draft/get", body: map[string]any{"media_id": mediaID}, out: &out, idempotent: true})
 	return out.NewsItem, err
@@ -49,7 +50,7 @@ func (c *Client) GetDraft(ctx context.Context, mediaID string) ([]DraftArticle, 
 type DraftItem struct {
 	MediaID string `json:"media_id"`
 	Content struct {
-		NewsItem []DraftArticle `json:"news_item"`
+		NewsItem []SavedArticle `json:"news_item"`
 	} `json:"content"`
 	UpdateTime int64 `json:"update_time"`
 }

@@ -92,7 +92,7 @@ func (c *Client) GetPublishStatus(ctx context.Context, publishID int64) (Publish
 type PublishedItem struct {
 	ArticleID string `json:"article_id"`
 	Content   struct {
-		NewsItem []DraftArticle `json:"news_item"`
+		NewsItem []SavedArticle `json:"news_item"`
 	} `json:"content"`
 	UpdateTime int64 `json:"update_time"`
 }
