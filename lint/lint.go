@@ -62,18 +62,19 @@ func (f Finding) String() string {
 // Findings is the result of a check.
 type Findings []Finding
 
-// Warnings counts the warnings.
-func (fs Findings) Warnings() int { return fs.count(Warning) }
-
-func (fs Findings) count(sev Severity) int {
-	n := 0
+// Only returns the findings of one severity.
+func (fs Findings) Only(sev Severity) Findings {
+	var out Findings
 	for _, f := range fs {
 		if f.Severity == sev {
-			n++
+			out = append(out, f)
 		}
 	}
-	return n
+	return out
 }
+
+// Warnings counts the warnings.
+func (fs Findings) Warnings() int { return len(fs.Only(Warning)) }
 
 // plural picks the word for n.
 func plural(n int, one, many string) string {
@@ -98,7 +99,7 @@ func joinInts(ns []int) string {
 }
 
 // Errors counts the findings that stop a publish.
-func (fs Findings) Errors() int { return fs.count(Error) }
+func (fs Findings) Errors() int { return len(fs.Only(Error)) }
 
 // Images gives the bytes of an image as the issue names it.
 type Images func(src string) ([]byte, error)

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
+	"sync"
 
 	"github.com/sirupsen/logrus"
 	"golang.org/x/term"
@@ -27,12 +27,15 @@ type App struct {
 	// Err is where findings and problems go beside the command's output.
 	Err io.Writer
 
+	mu      sync.Mutex       // guards cluster: the serve and publish paths may open it together
 	cluster *cluster.Cluster // nil without redis.addr
 }
 
 // openCluster connects to Redis when redis.addr is set (nil, nil otherwise). Redis being
 // down is not an error: the replica works alone until it is back.
 func (a *App) openCluster(ctx context.Context) (*cluster.Cluster, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
 	if a.cluster != nil || a.Config.Redis.Addr == "" {
 		return a.cluster, nil
 	}
@@ -76,96 +79,79 @@ func newLogger(c config.Log, w io.Writer) *logrus.Logger {
 
 // Close releases what the app holds.
 func (a *App) Close() error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
 	if a.cluster != nil {
 		return a.cluster.Close()
 	}
 	return nil
 }
 
-// theme loads the configured theme.
-func (a *App) theme() (*render.Theme, error) {
-	return render.LoadTheme(a.Config.Render.Theme)
-}
-
-// prepare parses an issue and loads the theme: the first steps of every command that
-// works on an issue file.
-func (a *App) prepare(path string) (*issue.Issue, *render.Theme, error) {
+// check parses an issue, renders it with the configured theme and lints both: the first
+// steps of the commands that work on an issue file.
+func (a *App) check(path string) (*issue.Issue, *render.Article, lint.Findings, error) {
 	is, err := issue.ParseFile(path)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	t, err := a.theme()
+	t, err := render.LoadTheme(a.Config.Render.Theme)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	return is, t, nil
+	art, err := render.Render(is, render.Options{Theme: t, Author: a.Config.Render.Author})
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return is, art, lint.Check(is, art, t), nil
 }
 
-func (a *App) renderOptions(t *render.Theme) render.Options {
-	return render.Options{Theme: t, Author: a.Config.Render.Author}
-}
-
-// Render writes an issue's content HTML to out ("" or "-" for standard output).
+// Render writes an issue's content HTML to out ("" or "-" for standard output), unless
+// lint finds an error: what WeChat would refuse is not written.
 func (a *App) Render(path, out string) error {
-	is, t, err := a.prepare(path)
+	is, art, fs, err := a.check(path)
 	if err != nil {
 		return err
 	}
-	art, err := render.Render(is, a.renderOptions(t))
-	if err != nil {
-		return err
-	}
-	// What WeChat would refuse is not written: the same errors as lint.
-	if fs := lint.Check(is, art, t); fs.Errors() > 0 {
-		for _, f := range fs {
-			if f.Severity == lint.Error {
-				fmt.Fprintln(a.Err, f)
-			}
+	if fs.Errors() > 0 {
+		for _, f := range fs.Only(lint.Error) {
+			fmt.Fprintln(a.Err, f)
 		}
 		return &exitError{msg: fmt.Sprintf("%s: %s; nothing written", path, fs.Summary())}
 	}
 	if err := a.write(out, []byte(art.Content)); err != nil {
 		return err
 	}
-	a.Log.WithFields(logrus.Fields{"file": path, "items": len(is.Items()), "chars": len([]rune(art.Content)), "theme": t.Name}).Info("rendered")
+	a.Log.WithFields(logrus.Fields{"file": path, "items": len(is.Items()), "chars": len([]rune(art.Content))}).Info("rendered")
 	return nil
 }
 
 // Preview writes a standalone page showing the article at phone width.
 func (a *App) Preview(path, out string) error {
-	is, t, err := a.prepare(path)
+	is, err := issue.ParseFile(path)
 	if err != nil {
 		return err
 	}
-	page, err := render.Preview(is, a.renderOptions(t))
+	t, err := render.LoadTheme(a.Config.Render.Theme)
 	if err != nil {
 		return err
 	}
-	if err := a.write(out, page); err != nil {
+	page, err := render.Preview(is, render.Options{Theme: t, Author: a.Config.Render.Author})
+	if err != nil {
 		return err
 	}
-	if out != "" && out != "-" {
-		abs, _ := filepath.Abs(out)
-		a.Log.WithField("file", path).Infof("preview written: file://%s", abs)
-	}
-	return nil
+	return a.write(out, page)
 }
 
 // Lint prints every finding; it fails when any is an error.
 func (a *App) Lint(path string) error {
-	is, t, err := a.prepare(path)
+	_, _, fs, err := a.check(path)
 	if err != nil {
 		return err
 	}
-	art, err := render.Render(is, a.renderOptions(t))
-	if err != nil {
-		return err
-	}
-	fs := lint.Check(is, art, t)
 	for _, f := range fs {
 		fmt.Fprintln(a.Out, f)
 	}
-	if n := fs.Errors(); n > 0 {
+	if fs.Errors() > 0 {
 		return &exitError{msg: fmt.Sprintf("%s: %s", path, fs.Summary())}
 	}
 	return nil

@@ -53,11 +53,8 @@ Settings come from wxpub.yaml (or --config), WXPUB_* environment variables and f
 	pf.String("log-format", "text", "log format: text or json")
 
 	get := func() *App { return app }
+	root.AddCommand(fileCmds(get)...)
 	root.AddCommand(
-		newRenderCmd(get),
-		newPreviewCmd(get),
-		newLintCmd(get),
-		newInspectCmd(get),
 		newPublishCmd(get),
 		newSandboxCmd(get),
 		newDemoCmd(get),
@@ -97,51 +94,32 @@ Settings come from wxpub.yaml (or --config), WXPUB_* environment variables and f
 	return root
 }
 
-func newRenderCmd(app func() *App) *cobra.Command {
+// fileCmd is a command on one issue file; with output it takes -o.
+func fileCmd(use, short, long string, output bool, run func(path, out string) error) *cobra.Command {
 	var out string
-	c := &cobra.Command{
-		Use:   "render FILE",
-		Short: "Write the article's content HTML, as it will be sent to WeChat",
-		Args:  cobra.ExactArgs(1),
-		RunE:  func(cmd *cobra.Command, args []string) error { return app().Render(args[0], out) },
+	c := &cobra.Command{Use: use, Short: short, Long: long, Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error { return run(args[0], out) }}
+	if output {
+		c.Flags().StringVarP(&out, "output", "o", "", "output file (default standard output)")
+		themeFlags(c)
 	}
-	c.Flags().StringVarP(&out, "output", "o", "", "output file (default standard output)")
-	themeFlags(c)
 	return c
 }
 
-func newPreviewCmd(app func() *App) *cobra.Command {
-	var out string
-	c := &cobra.Command{
-		Use:   "preview FILE",
-		Short: "Write a standalone page showing the article at phone width, light and dark",
-		Args:  cobra.ExactArgs(1),
-		RunE:  func(cmd *cobra.Command, args []string) error { return app().Preview(args[0], out) },
-	}
-	c.Flags().StringVarP(&out, "output", "o", "", "output file (default standard output)")
-	themeFlags(c)
-	return c
-}
-
-func newLintCmd(app func() *App) *cobra.Command {
-	c := &cobra.Command{
-		Use:   "lint FILE",
-		Short: "Check an issue against WeChat's limits and the newsletter's rules",
-		Long: `lint prints each problem as FILE:LINE: message. Errors (limits WeChat enforces,
-missing images) exit 1; warnings (missing translations, placeholder links) exit 0.`,
-		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error { return app().Lint(args[0]) },
-	}
-	themeFlags(c)
-	return c
-}
-
-func newInspectCmd(app func() *App) *cobra.Command {
-	return &cobra.Command{
-		Use:   "inspect FILE",
-		Short: "Print the parsed issue as JSON",
-		Args:  cobra.ExactArgs(1),
-		RunE:  func(cmd *cobra.Command, args []string) error { return app().Inspect(args[0]) },
+func fileCmds(app func() *App) []*cobra.Command {
+	lint := fileCmd("lint FILE", "Check an issue against WeChat's limits and the newsletter's rules",
+		`lint prints each problem as FILE:LINE: message. Errors (limits WeChat enforces,
+missing images) exit 1; warnings (missing translations, placeholder links) and notes exit 0.`,
+		false, func(path, _ string) error { return app().Lint(path) })
+	themeFlags(lint)
+	return []*cobra.Command{
+		fileCmd("render FILE", "Write the article's content HTML, as it will be sent to WeChat", "", true,
+			func(path, out string) error { return app().Render(path, out) }),
+		fileCmd("preview FILE", "Write a standalone page showing the article at phone width, light and dark", "", true,
+			func(path, out string) error { return app().Preview(path, out) }),
+		lint,
+		fileCmd("inspect FILE", "Print the parsed issue as JSON", "", false,
+			func(path, _ string) error { return app().Inspect(path) }),
 	}
 }
 

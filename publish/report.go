@@ -1,0 +1,152 @@
+package publish
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/sirupsen/logrus"
+)
+
+// writePlan prints what a dry run found a run will do, step by step, in the future tense.
+func (r *Result) writePlan(w io.Writer) {
+	fmt.Fprintf(w, "Dry run of issue %d “%s”: nothing was sent. A run will:\n", r.Issue, r.Title)
+	n := 0
+	step := func(format string, args ...any) {
+		n++
+		fmt.Fprintf(w, "  %d. "+format+"\n", append([]any{n}, args...)...)
+	}
+	switch {
+	case r.ImagesUploaded > 0:
+		step("upload %d content images (%d already uploaded)", r.ImagesUploaded, r.ImagesReused)
+	case r.Images > 0:
+		step("reuse the %d content images already uploaded", r.ImagesReused)
+	}
+	switch r.Cover {
+	case "reused":
+		step("reuse the cover already uploaded (%s)", r.CoverMediaID)
+	case "generated and uploaded":
+		step("generate a cover and upload it")
+	default:
+		step("upload the cover")
+	}
+	switch r.Draft {
+	case "created":
+		step("create the issue's draft")
+	case "updated":
+		step("update draft %s with the changed article", r.DraftMediaID)
+	default:
+		step("leave draft %s as it is: the article has not changed", r.DraftMediaID)
+	}
+	for _, to := range r.Previewed {
+		step("send a preview to %s", to)
+	}
+	for _, to := range r.PreviewSkipped {
+		step("not preview to %s again: it was sent this article before", to)
+	}
+	for _, to := range r.PreviewUnknown {
+		step("not preview to %s again: an earlier preview's answer was lost, and it may have arrived", to)
+	}
+	switch {
+	case r.Published == "":
+	case r.Republish:
+		step("publish the changed article as a new article with a new URL (the one published before, %s, stays live)", r.PreviousURL)
+	case r.Published == "published":
+		step("publish the draft and wait for the article URL")
+	case r.Published == "resumed":
+		step("wait for the publish job submitted by an earlier run")
+	default:
+		step("leave the article published as it is: %s", r.ArticleURL)
+	}
+	switch r.Broadcast {
+	case "":
+	case "sent":
+		step("send the issue to ALL followers")
+	default:
+		step("not send it again: it was sent to all followers before (msg_id %d)", r.MassMsgID)
+	}
+	if r.Warnings > 0 {
+		fmt.Fprintf(w, "  lint:      %d warnings (wxpub lint shows them)\n", r.Warnings)
+	}
+}
+
+// WriteSummary prints what a run did for staff, or, for a dry run, its plan.
+func (r *Result) WriteSummary(w io.Writer) {
+	if r.DryRun {
+		r.writePlan(w)
+		return
+	}
+	fmt.Fprintf(w, "Issue %d “%s”\n", r.Issue, r.Title)
+	fmt.Fprintf(w, "  images:    %d in the article, %d uploaded, %d already uploaded\n", r.Images, r.ImagesUploaded, r.ImagesReused)
+	if r.Cover != "" {
+		fmt.Fprintf(w, "  cover:     %s %s\n", r.Cover, r.CoverMediaID)
+	}
+	if r.Draft != "" {
+		fmt.Fprintf(w, "  draft:     %s %s\n", r.Draft, r.DraftMediaID)
+	}
+	var preview []string
+	if len(r.Previewed) > 0 {
+		preview = append(preview, "sent to "+strings.Join(r.Previewed, ", "))
+	}
+	if len(r.PreviewSkipped) > 0 {
+		preview = append(preview, "already sent to "+strings.Join(r.PreviewSkipped, ", "))
+	}
+	if len(r.PreviewUnknown) > 0 {
+		preview = append(preview, "may have been sent to "+strings.Join(r.PreviewUnknown, ", ")+" (the answer was lost; not repeated)")
+	}
+	if len(preview) > 0 {
+		fmt.Fprintf(w, "  preview:   %s\n", strings.Join(preview, "; "))
+	}
+	if r.Republish {
+		fmt.Fprintf(w, "  publish:   %s %s (a new article; the one published before, %s, stays live)\n", r.Published, r.ArticleURL, r.PreviousURL)
+	} else if r.Published != "" {
+		fmt.Fprintf(w, "  publish:   %s %s\n", r.Published, r.ArticleURL)
+	} else if r.ArticleURL != "" {
+		fmt.Fprintf(w, "  article:   %s\n", r.ArticleURL)
+	}
+	if r.Broadcast != "" {
+		fmt.Fprintf(w, "  broadcast: %s to all followers", r.Broadcast)
+		if r.MassMsgID != 0 {
+			fmt.Fprintf(w, " (msg_id %d)", r.MassMsgID)
+		}
+		fmt.Fprintln(w)
+	}
+	if r.Warnings > 0 {
+		fmt.Fprintf(w, "  lint:      %d warnings (wxpub lint shows them)\n", r.Warnings)
+	}
+}
+
+// NewTerminalReporter shows steps as lines and uploads as a counter on a terminal.
+func NewTerminalReporter(w io.Writer) Reporter { return &terminalReporter{w: w} }
+
+// NewLogReporter reports steps and uploads as log lines.
+func NewLogReporter(log logrus.FieldLogger) Reporter { return &logReporter{log: log} }
+
+type terminalReporter struct {
+	w         io.Writer
+	inCounter bool
+}
+
+func (r *terminalReporter) Step(format string, args ...any) {
+	if r.inCounter {
+		fmt.Fprintln(r.w)
+		r.inCounter = false
+	}
+	fmt.Fprintf(r.w, "→ "+format+"\n", args...)
+}
+
+func (r *terminalReporter) Progress(what string, done, total int) {
+	fmt.Fprintf(r.w, "\r  %s %d/%d", what, done, total)
+	r.inCounter = done < total
+	if done == total {
+		fmt.Fprintln(r.w)
+	}
+}
+
+type logReporter struct{ log logrus.FieldLogger }
+
+func (r *logReporter) Step(format string, args ...any) { r.log.Infof(format, args...) }
+
+func (r *logReporter) Progress(what string, done, total int) {
+	r.log.WithFields(logrus.Fields{"done": done, "total": total}).Infof("%s uploaded", what)
+}
