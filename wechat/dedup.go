@@ -2,6 +2,7 @@ package wechat
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"sync"
 	"time"
@@ -140,41 +141,45 @@ func (d *MemoryDedup) Len() int {
 // MemoryReplays is a ReplayGuard for one process. Keys live in two generations of sets,
 // the older dropped whole when the newer is a window old or holds maxReplayKeys, so memory
 // stays bounded whatever arrives (past that bound under a flood, the oldest are forgotten
-// early).
+// early). A key is kept as 16 bytes of its hash: sets without pointers, which the
+// collector does not scan, however many requests they hold.
 type MemoryReplays struct {
 	mu        sync.Mutex
-	cur, prev map[string]struct{}
+	cur, prev map[[16]byte]struct{}
 	rotated   time.Time
 	now       func() time.Time
 }
 
-// maxReplayKeys bounds each generation of MemoryReplays (about 80 bytes a key).
+// maxReplayKeys bounds each generation of MemoryReplays (about 40 bytes a key).
 const maxReplayKeys = 1 << 18
 
 // NewMemoryReplays returns an empty in-process ReplayGuard.
 func NewMemoryReplays() *MemoryReplays {
-	return &MemoryReplays{cur: map[string]struct{}{}, prev: map[string]struct{}{}, now: time.Now, rotated: time.Now()}
+	return &MemoryReplays{cur: map[[16]byte]struct{}{}, prev: map[[16]byte]struct{}{}, now: time.Now, rotated: time.Now()}
 }
 
 // First implements ReplayGuard.
 func (g *MemoryReplays) First(_ context.Context, key string, ttl time.Duration) (bool, error) {
+	sum := sha256.Sum256([]byte(key))
+	var k [16]byte
+	copy(k[:], sum[:])
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	now := g.now()
 	if elapsed := now.Sub(g.rotated); elapsed >= ttl || len(g.cur) >= maxReplayKeys {
 		if elapsed >= 2*ttl {
-			g.prev = map[string]struct{}{}
+			g.prev = map[[16]byte]struct{}{}
 		} else {
 			g.prev = g.cur
 		}
-		g.cur, g.rotated = make(map[string]struct{}, len(g.prev)/2), now
+		g.cur, g.rotated = make(map[[16]byte]struct{}, len(g.prev)/2), now
 	}
-	if _, ok := g.cur[key]; ok {
+	if _, ok := g.cur[k]; ok {
 		return false, nil
 	}
-	if _, ok := g.prev[key]; ok {
+	if _, ok := g.prev[k]; ok {
 		return false, nil
 	}
-	g.cur[key] = struct{}{}
+	g.cur[k] = struct{}{}
 	return true, nil
 }

@@ -21,9 +21,10 @@ func BenchmarkCallback(b *testing.B) {
 		name := map[follower.Mode]string{follower.Plain: "plain", follower.Safe: "safe"}[mode]
 		b.Run(name, func(b *testing.B) {
 			b.Setenv("WXPUB_STORE_DSN", "sqlite://"+filepath.Join(b.TempDir(), "w.db"))
-			b.Setenv("WXPUB_WECHAT_TOKEN", "t")
+			b.Setenv("WXPUB_WECHAT_TOKEN", "benchtoken")
 			b.Setenv("WXPUB_WECHAT_APP_ID", "wx134c8103faa5a59e")
 			b.Setenv("WXPUB_WECHAT_AES_KEY", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")
+			b.Setenv("WXPUB_WECHAT_ENCODING_MODE", "compat") // takes both runs
 			c, err := config.Load("", nil)
 			if err != nil {
 				b.Fatal(err)
@@ -45,7 +46,7 @@ func BenchmarkCallback(b *testing.B) {
 				b.Fatal(err)
 			}
 			defer s.Close()
-			f := follower.New("http://x/wechat", "t", mode)
+			f := follower.New("http://x/wechat", "benchtoken", mode)
 			f.AppID, f.AESKey = "wx134c8103faa5a59e", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
 			type req struct {
 				url  string
