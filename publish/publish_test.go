@@ -607,15 +607,26 @@ func TestGeneratedCover(t *testing.T) {
 	}
 }
 
+// issueWithImages copies the issue with images, and its images, into a folder of the
+// test's own, so the test may change or delete them.
+func issueWithImages(t *testing.T) (dir, path string, src []byte) {
+	t.Helper()
+	dir = t.TempDir()
+	src, err := os.ReadFile(withImages)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path = filepath.Join(dir, "issue.md")
+	writeFile(t, path, src)
+	copyDir(t, filepath.Join(filepath.Dir(withImages), "images"), filepath.Join(dir, "images"))
+	return dir, path, src
+}
+
 // The dry run's plan is what the run then does: on a first run, a rerun with nothing
 // changed, and a rerun after the issue changed (published again as a new article).
 func TestPlanIsWhatTheRunDoes(t *testing.T) {
 	e := newEnv(t, sandbox.Options{})
-	dir := t.TempDir()
-	src, _ := os.ReadFile(withImages)
-	path := filepath.Join(dir, "issue.md")
-	os.WriteFile(path, src, 0o644)
-	copyDir(t, filepath.Join(filepath.Dir(withImages), "images"), filepath.Join(dir, "images"))
+	_, path, src := issueWithImages(t)
 	opt := everything
 	opt.PreviewTo = append(opt.PreviewTo, wechat.Recipient{OpenID: "oStaffPhone00000000000000001"})
 	type outcome struct {
@@ -666,11 +677,7 @@ func TestPlanIsWhatTheRunDoes(t *testing.T) {
 // from the store.
 func TestPublishFromTheStore(t *testing.T) {
 	e := newEnv(t, sandbox.Options{})
-	dir := t.TempDir()
-	src, _ := os.ReadFile(withImages)
-	path := filepath.Join(dir, "issue.md")
-	os.WriteFile(path, src, 0o644)
-	copyDir(t, filepath.Join(filepath.Dir(withImages), "images"), filepath.Join(dir, "images"))
+	dir, path, _ := issueWithImages(t)
 	imported, err := e.pub.Import(context.Background(), path)
 	if err != nil || len(imported) != 1 {
 		t.Fatalf("import: %v", err)
