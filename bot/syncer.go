@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"wxpub/issue"
+	"wxpub/reply"
 	"wxpub/search"
 	"wxpub/store"
 )
@@ -105,4 +106,15 @@ func (s *Syncer) load(ctx context.Context, number int) (search.Issue, []search.D
 		docs[i] = search.Doc{ItemID: it.ID, IssueNumber: it.IssueNumber, Position: it.Position, Section: it.Section, Title: it.Title, Body: it.Body}
 	}
 	return is, docs, nil
+}
+
+// Ask answers one text as a follower sending it would be answered, from an index built
+// of everything in st.
+func Ask(ctx context.Context, st Store, text string, cfg reply.Config) (reply.Reply, error) {
+	idx, _, err := NewIndex(ctx, st)
+	if err != nil {
+		return reply.Reply{}, err
+	}
+	defer idx.Close()
+	return reply.Answer(ctx, reply.Message{Type: "text", Content: text}, idx, cfg)
 }

@@ -101,6 +101,20 @@ func joinInts(ns []int) string {
 // Errors counts the findings that stop a publish.
 func (fs Findings) Errors() int { return len(fs.Only(Error)) }
 
+// File parses the issue at path, renders it with opt and checks both: what the commands
+// that work on an issue file do first.
+func File(path string, opt render.Options) (*issue.Issue, *render.Article, Findings, error) {
+	is, err := issue.ParseFile(path)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	art, err := render.Render(is, opt)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return is, art, Check(is, art, opt.Theme), nil
+}
+
 // Images gives the bytes of an image as the issue names it.
 type Images func(src string) ([]byte, error)
 

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"os/user"
 	"slices"
 	"strings"
 	"sync"
@@ -462,6 +463,17 @@ func (p *Publisher) publishSnapshot(ctx context.Context, snap *snapshot, opt Opt
 		res.ArticleURL = pub.ArticleURL
 	}
 	return res, nil
+}
+
+// ThisProcess says who this process is, for the message another run shows while this one
+// holds an issue: its host, process ID and user.
+func ThisProcess() store.Lease {
+	host, _ := os.Hostname()
+	name := ""
+	if u, err := user.Current(); err == nil {
+		name = u.Username
+	}
+	return store.Lease{Host: host, PID: os.Getpid(), Holder: name}
 }
 
 // claim takes the issue's publish lease, waiting while another run holds it (or failing

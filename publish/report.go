@@ -1,11 +1,17 @@
 package publish
 
 import (
+	"bufio"
+	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/sirupsen/logrus"
+	"golang.org/x/term"
+
+	"wxpub/issue"
 )
 
 // writePlan prints what a dry run found a run will do, step by step, in the future tense.
@@ -116,11 +122,31 @@ func (r *Result) WriteSummary(w io.Writer) {
 	}
 }
 
-// NewTerminalReporter shows steps as lines and uploads as a counter on a terminal.
-func NewTerminalReporter(w io.Writer) Reporter { return &terminalReporter{w: w} }
+// NewReporter shows steps as lines and uploads as a counter when out is a terminal and
+// text is wanted; elsewhere it reports them as log lines.
+func NewReporter(out io.Writer, log logrus.FieldLogger, text bool) Reporter {
+	if f, ok := out.(*os.File); ok && text && term.IsTerminal(int(f.Fd())) {
+		return &terminalReporter{w: f}
+	}
+	return &logReporter{log: log}
+}
 
-// NewLogReporter reports steps and uploads as log lines.
-func NewLogReporter(log logrus.FieldLogger) Reporter { return &logReporter{log: log} }
+// AskOnTerminal is a ConfirmBroadcast that asks the person at the terminal in for a "yes";
+// with no terminal there is nobody to ask, and it says to confirm with --yes.
+func AskOnTerminal(in io.Reader, out io.Writer) (func(*issue.Issue) error, error) {
+	f, ok := in.(*os.File)
+	if !ok || !term.IsTerminal(int(f.Fd())) {
+		return nil, errors.New("--broadcast sends the issue to every follower: add --yes to confirm (nothing was sent)")
+	}
+	return func(is *issue.Issue) error {
+		fmt.Fprintf(out, "Send issue %d (%s) to ALL followers now? Type yes to send: ", is.Number, is.Title.Joined())
+		line, _ := bufio.NewReader(in).ReadString('\n')
+		if strings.TrimSpace(strings.ToLower(line)) != "yes" {
+			return errors.New("not confirmed: nothing was sent")
+		}
+		return nil
+	}, nil
+}
 
 type terminalReporter struct {
 	w         io.Writer

@@ -115,6 +115,25 @@ func (r Reply) WeChat(max int) *wechat.Reply {
 	return &wechat.Reply{}
 }
 
+// Plain is the reply as text for people: each article's title, description and link on
+// lines of their own, or the text.
+func (r Reply) Plain() string {
+	switch r.Type {
+	case News:
+		var b strings.Builder
+		for i, a := range r.Articles {
+			if i > 0 {
+				b.WriteByte('\n')
+			}
+			b.WriteString(a.Title + "\n" + a.Description + "\n" + a.URL)
+		}
+		return b.String()
+	case Text:
+		return r.Content
+	}
+	return "(no reply)"
+}
+
 // JSON encodes the reply as `wxpub ask --json` prints it: the MarshalJSON shape, with
 // < > & left as they are so a text reply's links stay readable.
 func (r Reply) JSON() ([]byte, error) { return rawjson.Marshal(r) }

@@ -292,3 +292,16 @@ func TestReplyForTheCallback(t *testing.T) {
 		t.Errorf("none: %+v", w)
 	}
 }
+
+func TestPlain(t *testing.T) {
+	news := Reply{Type: News, Articles: []NewsArticle{{Title: "T1", Description: "D1", URL: "U1"}, {Title: "T2", Description: "D2", URL: "U2"}}}
+	if got := news.Plain(); got != "T1\nD1\nU1\nT2\nD2\nU2" {
+		t.Errorf("news: %q", got)
+	}
+	if got := (Reply{Type: Text, Content: "hi"}).Plain(); got != "hi" {
+		t.Errorf("text: %q", got)
+	}
+	if got := (Reply{Type: None}).Plain(); got != "(no reply)" {
+		t.Errorf("none: %q", got)
+	}
+}

@@ -4,14 +4,13 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"sync"
 
 	"github.com/sirupsen/logrus"
-	"golang.org/x/term"
 
 	"wxpub/cluster"
 	"wxpub/config"
+	"wxpub/internal/cli"
 	"wxpub/internal/outfile"
 	"wxpub/issue"
 	"wxpub/lint"
@@ -60,23 +59,6 @@ func (a *App) notify(ctx context.Context, issue int) {
 	}
 }
 
-func newLogger(c config.Log, w io.Writer) *logrus.Logger {
-	log := logrus.New()
-	log.SetOutput(w)
-	lvl, err := logrus.ParseLevel(c.Level)
-	if err != nil {
-		lvl = logrus.InfoLevel
-	}
-	log.SetLevel(lvl)
-	if c.Format == "json" {
-		log.SetFormatter(&logrus.JSONFormatter{})
-	} else {
-		f, ok := w.(*os.File)
-		log.SetFormatter(&logrus.TextFormatter{ForceColors: ok && term.IsTerminal(int(f.Fd())), DisableTimestamp: ok && term.IsTerminal(int(f.Fd()))})
-	}
-	return log
-}
-
 // Close releases what the app holds.
 func (a *App) Close() error {
 	a.mu.Lock()
@@ -87,22 +69,19 @@ func (a *App) Close() error {
 	return nil
 }
 
-// check parses an issue, renders it with the configured theme and lints both: the first
-// steps of the commands that work on an issue file.
-func (a *App) check(path string) (*issue.Issue, *render.Article, lint.Findings, error) {
-	is, err := issue.ParseFile(path)
-	if err != nil {
-		return nil, nil, nil, err
-	}
+// renderOptions are the configured theme and author.
+func (a *App) renderOptions() (render.Options, error) {
 	t, err := render.LoadTheme(a.Config.Render.Theme)
+	return render.Options{Theme: t, Author: a.Config.Render.Author}, err
+}
+
+// check parses, renders and lints an issue file with the configured theme.
+func (a *App) check(path string) (*issue.Issue, *render.Article, lint.Findings, error) {
+	opt, err := a.renderOptions()
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	art, err := render.Render(is, render.Options{Theme: t, Author: a.Config.Render.Author})
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	return is, art, lint.Check(is, art, t), nil
+	return lint.File(path, opt)
 }
 
 // Render writes an issue's content HTML to out ("" or "-" for standard output), unless
@@ -116,7 +95,7 @@ func (a *App) Render(path, out string) error {
 		for _, f := range fs.Only(lint.Error) {
 			fmt.Fprintln(a.Err, f)
 		}
-		return &exitError{msg: fmt.Sprintf("%s: %s; nothing written", path, fs.Summary())}
+		return &cli.ExitError{Msg: fmt.Sprintf("%s: %s; nothing written", path, fs.Summary())}
 	}
 	if err := a.write(out, []byte(art.Content)); err != nil {
 		return err
@@ -127,15 +106,15 @@ func (a *App) Render(path, out string) error {
 
 // Preview writes a standalone page showing the article at phone width.
 func (a *App) Preview(path, out string) error {
+	opt, err := a.renderOptions()
+	if err != nil {
+		return err
+	}
 	is, err := issue.ParseFile(path)
 	if err != nil {
 		return err
 	}
-	t, err := render.LoadTheme(a.Config.Render.Theme)
-	if err != nil {
-		return err
-	}
-	page, err := render.Preview(is, render.Options{Theme: t, Author: a.Config.Render.Author})
+	page, err := render.Preview(is, opt)
 	if err != nil {
 		return err
 	}
@@ -152,7 +131,7 @@ func (a *App) Lint(path string) error {
 		fmt.Fprintln(a.Out, f)
 	}
 	if fs.Errors() > 0 {
-		return &exitError{msg: fmt.Sprintf("%s: %s", path, fs.Summary())}
+		return &cli.ExitError{Msg: fmt.Sprintf("%s: %s", path, fs.Summary())}
 	}
 	return nil
 }

@@ -18,34 +18,18 @@ func (a *App) Ask(ctx context.Context, query string, asJSON bool) error {
 		return err
 	}
 	defer st.Close()
-	idx, _, err := bot.NewIndex(ctx, st)
+	r, err := bot.Ask(ctx, st, query, reply.Config{Welcome: a.Config.Reply.Welcome, Menu: a.Config.Reply.Menu})
 	if err != nil {
 		return err
 	}
-	defer idx.Close()
-	r, err := reply.Answer(ctx, reply.Message{Type: "text", Content: query}, idx, reply.Config{Welcome: a.Config.Reply.Welcome, Menu: a.Config.Reply.Menu})
-	if err != nil {
-		return err
-	}
+	out := []byte(r.Plain())
 	if asJSON {
-		data, err := r.JSON()
-		if err != nil {
+		if out, err = r.JSON(); err != nil {
 			return err
 		}
-		_, err = fmt.Fprintln(a.Out, string(data))
-		return err
 	}
-	switch r.Type {
-	case reply.News:
-		for _, art := range r.Articles {
-			fmt.Fprintf(a.Out, "%s\n%s\n%s\n", art.Title, art.Description, art.URL)
-		}
-	case reply.Text:
-		fmt.Fprintln(a.Out, r.Content)
-	default:
-		fmt.Fprintln(a.Out, "(no reply)")
-	}
-	return nil
+	_, err = fmt.Fprintln(a.Out, string(out))
+	return err
 }
 
 // Import adds issues to the store (and so to every server's index) without publishing.

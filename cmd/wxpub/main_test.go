@@ -10,6 +10,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"wxpub/internal/cli"
 )
 
 const sample = "../../issue/testdata/sample-135.md"
@@ -143,7 +145,7 @@ func TestLintExit(t *testing.T) {
 		t.Fatal(err)
 	}
 	out, err = run(t, "lint", bad)
-	var ee *exitError
+	var ee *cli.ExitError
 	if !errors.As(err, &ee) || !strings.Contains(out, bad+":2: title") || !strings.Contains(out, bad+":1: warning: no issue number") || !strings.HasSuffix(err.Error(), ": 1 error, 1 warning") {
 		t.Errorf("lint of an over-long title: err %v, output %q", err, out)
 	}

@@ -1,20 +1,12 @@
 package main
 
 import (
-	"bufio"
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"os"
-	"os/user"
-	"strings"
-
-	"golang.org/x/term"
 
 	"wxpub/issue"
 	"wxpub/publish"
-	"wxpub/render"
 	"wxpub/store"
 	"wxpub/wechat"
 )
@@ -22,17 +14,6 @@ import (
 // publishFlags are the flags of `wxpub publish`.
 type publishFlags struct {
 	publish, broadcast, yes, dryRun, noWait bool
-}
-
-// runner says who this process is, for the message another publish run shows while this
-// one holds an issue.
-func runner() store.Lease {
-	host, _ := os.Hostname()
-	name := ""
-	if u, err := user.Current(); err == nil {
-		name = u.Username
-	}
-	return store.Lease{Host: host, PID: os.Getpid(), Holder: name}
 }
 
 // openStore opens the configured store; the caller closes it.
@@ -72,13 +53,12 @@ func (a *App) publish(ctx context.Context, path string, f publishFlags, in io.Re
 	}
 	var confirm func(*issue.Issue) error
 	if f.broadcast && !f.dryRun && !f.yes {
-		file, ok := in.(*os.File)
-		if !ok || !term.IsTerminal(int(file.Fd())) {
-			return nil, errors.New("--broadcast sends the issue to every follower: add --yes to confirm (nothing was sent)")
+		var err error
+		if confirm, err = publish.AskOnTerminal(in, a.Out); err != nil {
+			return nil, err
 		}
-		confirm = func(is *issue.Issue) error { return a.confirmBroadcast(is, in) }
 	}
-	t, err := render.LoadTheme(a.Config.Render.Theme)
+	ropt, err := a.renderOptions()
 	if err != nil {
 		return nil, err
 	}
@@ -101,8 +81,8 @@ func (a *App) publish(ctx context.Context, path string, f publishFlags, in io.Re
 	}
 	p := publish.New(api, st, a.reporter(), nil)
 	res, err := p.Run(ctx, path, publish.Options{PreviewTo: to, Publish: f.publish, Broadcast: f.broadcast, DryRun: f.dryRun,
-		Theme: t, Author: a.Config.Render.Author, Concurrency: a.Config.Publish.Concurrency, PollTimeout: a.Config.Publish.PollTimeout,
-		Runner: runner(), LeaseTTL: a.Config.Publish.LeaseTTL, NoWait: f.noWait, ConfirmBroadcast: confirm})
+		Theme: ropt.Theme, Author: ropt.Author, Concurrency: a.Config.Publish.Concurrency, PollTimeout: a.Config.Publish.PollTimeout,
+		Runner: publish.ThisProcess(), LeaseTTL: a.Config.Publish.LeaseTTL, NoWait: f.noWait, ConfirmBroadcast: confirm})
 	if res != nil {
 		res.WriteSummary(a.Out)
 		if !res.DryRun {
@@ -112,20 +92,7 @@ func (a *App) publish(ctx context.Context, path string, f publishFlags, in io.Re
 	return res, err
 }
 
-// confirmBroadcast asks on the terminal before a mass send.
-func (a *App) confirmBroadcast(is *issue.Issue, in io.Reader) error {
-	fmt.Fprintf(a.Out, "Send issue %d (%s) to ALL followers now? Type yes to send: ", is.Number, is.Title.Joined())
-	line, _ := bufio.NewReader(in).ReadString('\n')
-	if strings.TrimSpace(strings.ToLower(line)) != "yes" {
-		return errors.New("not confirmed: nothing was sent")
-	}
-	return nil
-}
-
 // reporter shows progress: steps and an upload counter on a terminal, log lines elsewhere.
 func (a *App) reporter() publish.Reporter {
-	if f, ok := a.Out.(*os.File); ok && term.IsTerminal(int(f.Fd())) && a.Config.Log.Format == "text" {
-		return publish.NewTerminalReporter(f)
-	}
-	return publish.NewLogReporter(a.Log)
+	return publish.NewReporter(a.Out, a.Log, a.Config.Log.Format == "text")
 }

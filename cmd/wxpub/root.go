@@ -1,20 +1,13 @@
 package main
 
 import (
-	"bytes"
-	"context"
-	"fmt"
-	"io"
 	"os"
-	"os/signal"
-	"runtime"
-	"runtime/debug"
 	"strings"
-	"syscall"
 
 	"github.com/spf13/cobra"
 
 	"wxpub/config"
+	"wxpub/internal/cli"
 )
 
 func newRootCmd() *cobra.Command {
@@ -34,7 +27,7 @@ Settings come from wxpub.yaml (or --config), WXPUB_* environment variables and f
 			if err != nil {
 				return err
 			}
-			app = &App{Config: c, Log: newLogger(c.Log, os.Stderr), Out: cmd.OutOrStdout(), Err: cmd.ErrOrStderr()}
+			app = &App{Config: c, Log: cli.NewLogger(c.Log.Level, c.Log.Format, os.Stderr), Out: cmd.OutOrStdout(), Err: cmd.ErrOrStderr()}
 			if c.File != "" {
 				app.Log.WithField("file", c.File).Debug("config read")
 			}
@@ -61,36 +54,9 @@ Settings come from wxpub.yaml (or --config), WXPUB_* environment variables and f
 		newServeCmd(get),
 		newImportCmd(get),
 		newAskCmd(get),
-		newVersionCmd(),
+		cli.VersionCmd("wxpub", version),
 	)
-	// Mistakes in the command line end with a hint to --help (see main).
-	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return &usageError{cmd: c, err: err} })
-	var withHint func(c *cobra.Command)
-	withHint = func(c *cobra.Command) {
-		if args := c.Args; args != nil {
-			c.Args = func(cmd *cobra.Command, a []string) error {
-				if err := args(cmd, a); err != nil {
-					return &usageError{cmd: cmd, err: err}
-				}
-				return nil
-			}
-		}
-		for _, sub := range c.Commands() {
-			withHint(sub)
-		}
-	}
-	withHint(root)
-	// pflag shows a boolean flag as --json[=true|false]: it takes no value, so say --json.
-	usage := root.UsageFunc()
-	root.SetUsageFunc(func(c *cobra.Command) error {
-		w := c.OutOrStderr()
-		var b bytes.Buffer
-		c.SetOut(&b)
-		err := usage(c)
-		c.SetOut(w)
-		io.WriteString(w, strings.ReplaceAll(b.String(), "[=true|false]", "             "))
-		return err
-	})
+	cli.Polish(root)
 	return root
 }
 
@@ -126,25 +92,6 @@ missing images) exit 1; warnings (missing translations, placeholder links) and n
 func themeFlags(c *cobra.Command) {
 	c.Flags().String("theme", "", "built-in theme (classic, crimson, jade) or theme file .yaml")
 	c.Flags().String("author", "", "article author when the issue names none")
-}
-
-func newVersionCmd() *cobra.Command {
-	return &cobra.Command{
-		Use:   "version",
-		Short: "Print wxpub's version",
-		Args:  cobra.NoArgs,
-		Run: func(cmd *cobra.Command, args []string) {
-			rev := ""
-			if bi, ok := debug.ReadBuildInfo(); ok {
-				for _, s := range bi.Settings {
-					if s.Key == "vcs.revision" {
-						rev = " " + s.Value
-					}
-				}
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "wxpub %s%s (%s %s/%s)\n", version, rev, runtime.Version(), runtime.GOOS, runtime.GOARCH)
-		},
-	}
 }
 
 func newPublishCmd(app func() *App) *cobra.Command {
@@ -189,7 +136,7 @@ draft box, publishing, mass messages. It takes the credentials in wechat.app_id 
 wechat.app_secret (or its demo ones when unset); point wxpub at it with wechat.api_base.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx, stop := signalContext(cmd.Context())
+			ctx, stop := cli.SignalContext(cmd.Context())
 			defer stop()
 			return app().Sandbox(ctx)
 		},
@@ -214,7 +161,7 @@ followers' keywords can be tried. Its store and config go to --dir, a folder it 
 			if len(args) == 1 {
 				path = args[0]
 			}
-			ctx, stop := signalContext(cmd.Context())
+			ctx, stop := cli.SignalContext(cmd.Context())
 			defer stop()
 			return app().Demo(ctx, path, dir, exit)
 		},
@@ -225,14 +172,6 @@ followers' keywords can be tried. Its store and config go to --dir, a folder it 
 	c.Flags().String("addr", "127.0.0.1:8080", "where the message callback listens (a free port if taken)")
 	c.Flags().String("admin-addr", "127.0.0.1:9090", "where /healthz, /readyz and /metrics listen (a free port if taken)")
 	return c
-}
-
-// signalContext ends on SIGINT or SIGTERM.
-func signalContext(parent context.Context) (context.Context, context.CancelFunc) {
-	if parent == nil {
-		parent = context.Background()
-	}
-	return signal.NotifyContext(parent, os.Interrupt, syscall.SIGTERM)
 }
 
 func newServeCmd(app func() *App) *cobra.Command {
@@ -246,7 +185,7 @@ followers' keywords from every issue in the store, in their language, and keeps 
 up to date as issues are imported or published. SIGINT or SIGTERM stops it gracefully.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx, stop := signalContext(cmd.Context())
+			ctx, stop := cli.SignalContext(cmd.Context())
 			defer stop()
 			return app().Serve(ctx, nil)
 		},

@@ -35,7 +35,7 @@ func (a *App) Demo(ctx context.Context, path, dir string, exit bool) error {
 		Serve: func(ctx context.Context, c *config.Config, ready func(refresh func(context.Context) error)) error {
 			app := &App{Config: c, Log: a.Log, Out: a.Out}
 			defer app.Close()
-			return app.Serve(ctx, func(_ Listening, svc *bot.Service) {
+			return app.Serve(ctx, func(svc *bot.Service) {
 				ready(func(ctx context.Context) error { _, err := svc.Refresh(ctx); return err })
 			})
 		},

@@ -48,15 +48,9 @@ func (a *App) service(ctx context.Context, st *store.Store) (*bot.Service, error
 	return bot.New(ctx, set, st, shared, late, a.Log)
 }
 
-// Listening says where a started server listens: the callback, and the admin endpoints
-// ("" when off).
-type Listening struct {
-	Callback, Admin string
-}
-
 // Serve runs the message service until ctx ends. started, if set, is called once it
 // listens.
-func (a *App) Serve(ctx context.Context, started func(at Listening, svc *bot.Service)) error {
+func (a *App) Serve(ctx context.Context, started func(svc *bot.Service)) error {
 	// A log line per message: written out in batches, and the rest when serving ends.
 	orig := a.Log.Out
 	out := bot.NewLogWriter(orig, 200*time.Millisecond)
@@ -77,21 +71,21 @@ func (a *App) Serve(ctx context.Context, started func(at Listening, svc *bot.Ser
 		return fmt.Errorf("serve: %w", err)
 	}
 	var admin net.Listener
-	at := Listening{Callback: ln.Addr().String()}
+	adminAt := ""
 	if a.Config.Server.AdminAddr != "" {
 		if admin, err = net.Listen("tcp", a.Config.Server.AdminAddr); err != nil {
 			ln.Close()
 			return fmt.Errorf("serve: admin listener (server.admin_addr): %w", err)
 		}
-		at.Admin = admin.Addr().String()
+		adminAt = admin.Addr().String()
 	}
 	gctx, stop := context.WithCancel(ctx)
 	defer stop()
 	go bot.GovernMemory(gctx)
-	a.Log.WithFields(logrus.Fields{"addr": at.Callback, "path": a.Config.Server.Path, "admin": at.Admin, "items": svc.Index().Size(),
+	a.Log.WithFields(logrus.Fields{"addr": ln.Addr().String(), "path": a.Config.Server.Path, "admin": adminAt, "items": svc.Index().Size(),
 		"encoding_mode": svc.Mode()}).Info("serving the message callback")
 	if started != nil {
-		started(at, svc)
+		started(svc)
 	}
 	return svc.Serve(ctx, ln, admin)
 }
