@@ -6,6 +6,8 @@ import (
 	"io"
 	"sync"
 
+	"github.com/spf13/cobra"
+
 	"github.com/sirupsen/logrus"
 
 	"wxpub/cluster"
@@ -158,4 +160,38 @@ func (a *App) write(path string, data []byte) error {
 		return err
 	}
 	return outfile.Write(path, data, outfile.Public)
+}
+
+// fileCmd is a command on one issue file; with output it takes -o.
+func fileCmd(use, short, long string, output bool, run func(path, out string) error) *cobra.Command {
+	var out string
+	c := &cobra.Command{Use: use, Short: short, Long: long, Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error { return run(args[0], out) }}
+	if output {
+		c.Flags().StringVarP(&out, "output", "o", "", "output file (default standard output)")
+		themeFlags(c)
+	}
+	return c
+}
+
+func fileCmds(app func() *App) []*cobra.Command {
+	lint := fileCmd("lint FILE", "Check an issue against WeChat's limits and the newsletter's rules",
+		`lint prints each problem as FILE:LINE: message. Errors (limits WeChat enforces,
+missing images) exit 1; warnings (missing translations, placeholder links) and notes exit 0.`,
+		false, func(path, _ string) error { return app().Lint(path) })
+	themeFlags(lint)
+	return []*cobra.Command{
+		fileCmd("render FILE", "Write the article's content HTML, as it will be sent to WeChat", "", true,
+			func(path, out string) error { return app().Render(path, out) }),
+		fileCmd("preview FILE", "Write a standalone page showing the article at phone width, light and dark", "", true,
+			func(path, out string) error { return app().Preview(path, out) }),
+		lint,
+		fileCmd("inspect FILE", "Print the parsed issue as JSON", "", false,
+			func(path, _ string) error { return app().Inspect(path) }),
+	}
+}
+
+func themeFlags(c *cobra.Command) {
+	c.Flags().String("theme", "", "built-in theme (classic, crimson, jade) or theme file .yaml")
+	c.Flags().String("author", "", "article author when the issue names none")
 }

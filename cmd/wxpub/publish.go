@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/spf13/cobra"
+
 	"wxpub/issue"
 	"wxpub/publish"
 	"wxpub/store"
@@ -95,4 +97,37 @@ func (a *App) publish(ctx context.Context, path string, f publishFlags, in io.Re
 // reporter shows progress: steps and an upload counter on a terminal, log lines elsewhere.
 func (a *App) reporter() publish.Reporter {
 	return publish.NewReporter(a.Out, a.Log, a.Config.Log.Format == "text")
+}
+
+func newPublishCmd(app func() *App) *cobra.Command {
+	var f publishFlags
+	c := &cobra.Command{
+		Use:   "publish FILE",
+		Short: "Publish an issue: upload images and cover, create or update the draft, preview, publish, mass-send",
+		Long: `publish turns an issue into a WeChat article and takes it as far as the flags say:
+
+  (always)       lint (errors stop it before any API call), upload the images and the
+                 cover, create the issue's draft or update it
+  --preview-to   preview the draft on staff phones (OpenID or WeChat ID; repeatable)
+  --publish      publish it and wait for the article URL
+  --broadcast    mass-send it to every follower (asks, unless --yes)
+
+It is safe to run again: every step is recorded, so a rerun finishes an interrupted job and
+repeats nothing (no second draft, publish or send; a preview whose answer was lost is
+reported and not repeated). Runs on the same issue and store take turns: a second run
+waits for the first ("issue 135 is being published by …; waiting…"), or with --no-wait
+exits non-zero at once.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return app().Publish(cmd.Context(), args[0], f, cmd.InOrStdin())
+		},
+	}
+	c.Flags().StringArray("preview-to", nil, "preview on this phone: an OpenID or WeChat ID (repeatable; also wechat.preview_to)")
+	c.Flags().BoolVar(&f.publish, "publish", false, "publish the draft and wait for the article URL")
+	c.Flags().BoolVar(&f.broadcast, "broadcast", false, "mass-send to ALL followers (asks for confirmation)")
+	c.Flags().BoolVar(&f.yes, "yes", false, "confirm --broadcast without asking")
+	c.Flags().BoolVar(&f.dryRun, "dry-run", false, "stop before the first API call and say what would be sent")
+	c.Flags().BoolVar(&f.noWait, "no-wait", false, "fail at once if another run is publishing the same issue, instead of waiting for it")
+	themeFlags(c)
+	return c
 }

@@ -2,14 +2,19 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
+	"strings"
 	"time"
 
 	"github.com/sirupsen/logrus"
+	"github.com/spf13/cobra"
 
 	"wxpub/bot"
 	"wxpub/config"
+	"wxpub/internal/cli"
+	"wxpub/publish"
 	"wxpub/reply"
 	"wxpub/store"
 	"wxpub/wechat"
@@ -88,4 +93,101 @@ func (a *App) Serve(ctx context.Context, started func(svc *bot.Service)) error {
 		started(svc)
 	}
 	return svc.Serve(ctx, ln, admin)
+}
+
+func newServeCmd(app func() *App) *cobra.Command {
+	c := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the message callback: answer followers' keywords with newsletter items",
+		Long: `serve runs the WeChat message callback at server.addr + server.path (that listener
+answers nothing else), and /healthz, /readyz and /metrics (GET and HEAD) on
+server.admin_addr, a listener of their own to keep off the public network. It answers
+followers' keywords from every issue in the store, in their language, and keeps its index
+up to date as issues are imported or published. SIGINT or SIGTERM stops it gracefully.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx, stop := cli.SignalContext(cmd.Context())
+			defer stop()
+			return app().Serve(ctx, nil)
+		},
+	}
+	c.Flags().String("addr", "127.0.0.1:8080", "where the message callback listens (server.addr)")
+	c.Flags().String("admin-addr", "127.0.0.1:9090", `where /healthz, /readyz and /metrics listen (server.admin_addr; "" turns them off)`)
+	return c
+}
+
+// Ask prints what a follower sending query would get, from the store.
+func (a *App) Ask(ctx context.Context, query string, asJSON bool) error {
+	st, err := a.openStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	r, err := bot.Ask(ctx, st, query, reply.Config{Welcome: a.Config.Reply.Welcome, Menu: a.Config.Reply.Menu})
+	if err != nil {
+		return err
+	}
+	out := []byte(r.Plain())
+	if asJSON {
+		if out, err = r.JSON(); err != nil {
+			return err
+		}
+	}
+	_, err = fmt.Fprintln(a.Out, string(out))
+	return err
+}
+
+// Import adds issues to the store (and so to every server's index) without publishing.
+// Every file is read before any is stored: one bad file imports nothing.
+func (a *App) Import(ctx context.Context, paths []string, url string) error {
+	if url != "" && len(paths) != 1 {
+		return errors.New("--url names one issue's article: import one file with it")
+	}
+	if url != "" && !strings.HasPrefix(url, "http://") && !strings.HasPrefix(url, "https://") {
+		return fmt.Errorf("--url %q is not an http(s) URL", url)
+	}
+	st, err := a.openStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	imported, err := publish.New(nil, st, a.reporter(), nil).Import(ctx, paths...)
+	for _, im := range imported {
+		if url != "" {
+			if err := st.SetIssueURLs(ctx, im.Issue.Number, url, ""); err != nil {
+				return err
+			}
+		}
+		fmt.Fprintf(a.Out, "imported issue %d (%d items) from %s as snapshot %.12s\n", im.Issue.Number, len(im.Issue.Items()), im.Issue.Path, im.Snapshot.ID)
+		a.notify(ctx, im.Issue.Number)
+	}
+	return err
+}
+
+func newImportCmd(app func() *App) *cobra.Command {
+	var url string
+	c := &cobra.Command{
+		Use:   "import [--url URL] FILE…",
+		Short: "Add issues to the store and the keyword index without publishing",
+		Args:  cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return app().Import(cmd.Context(), args, url)
+		},
+	}
+	c.Flags().StringVar(&url, "url", "", "the issue's article URL, where replies link (one FILE)")
+	return c
+}
+
+func newAskCmd(app func() *App) *cobra.Command {
+	var asJSON bool
+	c := &cobra.Command{
+		Use:   "ask [--json] QUERY",
+		Short: "Print what a follower sending QUERY would get",
+		Args:  cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return app().Ask(cmd.Context(), strings.Join(args, " "), asJSON)
+		},
+	}
+	c.Flags().BoolVar(&asJSON, "json", false, `print {"type":"news","articles":[…]} or {"type":"text","content":"…","item_ids":[…]}`)
+	return c
 }
