@@ -216,6 +216,11 @@ type snapshot struct {
 	data   map[string][]byte // by hash, for storing
 }
 
+// source is an image of the snapshot, with the hash it is stored under.
+func (snap *snapshot) source(src string, line int) *source {
+	return &source{src: src, line: line, data: snap.images[src], hash: snap.Assets[src]}
+}
+
 // read makes a snapshot of the issue file at path: its source and every image it names,
 // read from disk (relative to the file) or fetched, before anything is stored or sent, so
 // that a missing image stops everything early.
@@ -376,7 +381,7 @@ func (p *Publisher) publishSnapshot(ctx context.Context, snap *snapshot, opt Opt
 	}
 	var images []*source
 	for _, im := range is.Images() {
-		images = append(images, newSource(im.Src, im.Line, snap.images[im.Src]))
+		images = append(images, snap.source(im.Src, im.Line))
 	}
 	res.Images = len(images)
 	cover, generated, err := p.coverSource(is, snap, opt.Theme)
@@ -628,7 +633,7 @@ func (p *Publisher) record(ctx context.Context, pub *store.Publication, step str
 // coverSource is the issue's cover, or one generated for it.
 func (p *Publisher) coverSource(is *issue.Issue, snap *snapshot, t *render.Theme) (*source, bool, error) {
 	if is.Cover != "" {
-		return newSource(is.Cover, is.Lines["cover"], snap.images[is.Cover]), false, nil
+		return snap.source(is.Cover, is.Lines["cover"]), false, nil
 	}
 	data, err := generateCover(is, t)
 	if err != nil {

@@ -11,19 +11,19 @@ import (
 	"testing"
 )
 
-// TestHelperProcessOpen is not a test: TestFreshStoreOpenedByManyProcesses runs the test
-// binary with WXPUB_HELPER_OPEN set to open a store from another process.
-func TestHelperProcessOpen(t *testing.T) {
-	dsn := os.Getenv("WXPUB_HELPER_OPEN")
-	if dsn == "" {
-		return
+// TestMain lets TestFreshStoreOpenedByManyProcesses run the test binary as another
+// process that opens a store: with WXPUB_HELPER_OPEN set it opens that DSN and exits.
+func TestMain(m *testing.M) {
+	if dsn := os.Getenv("WXPUB_HELPER_OPEN"); dsn != "" {
+		s, err := Open(context.Background(), dsn)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "OPEN FAILED:", err)
+			os.Exit(3)
+		}
+		s.Close()
+		os.Exit(0)
 	}
-	s, err := Open(context.Background(), dsn)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "OPEN FAILED:", err)
-		os.Exit(3)
-	}
-	s.Close()
+	os.Exit(m.Run())
 }
 
 // Processes opening one fresh SQLite store at once all get it, migrated once: a busy
@@ -37,7 +37,7 @@ func TestFreshStoreOpenedByManyProcesses(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				cmd := exec.Command(os.Args[0], "-test.run=^TestHelperProcessOpen$")
+				cmd := exec.Command(os.Args[0])
 				cmd.Env = append(os.Environ(), "WXPUB_HELPER_OPEN="+dsn)
 				if out, err := cmd.CombinedOutput(); err != nil {
 					errs <- fmt.Errorf("%v: %s", err, out)

@@ -3,6 +3,7 @@ package wechat
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"sync"
 	"time"
@@ -160,9 +161,7 @@ func NewMemoryReplays() *MemoryReplays {
 
 // First implements ReplayGuard.
 func (g *MemoryReplays) First(_ context.Context, key string, ttl time.Duration) (bool, error) {
-	sum := sha256.Sum256([]byte(key))
-	var k [16]byte
-	copy(k[:], sum[:])
+	k := replayKey(key)
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	now := g.now()
@@ -182,4 +181,18 @@ func (g *MemoryReplays) First(_ context.Context, key string, ttl time.Duration) 
 	}
 	g.cur[k] = struct{}{}
 	return true, nil
+}
+
+// replayKey is 16 bytes of key: the handler's keys are already 16 bytes of a hash, in hex,
+// and are decoded rather than hashed again; any other key is hashed.
+func replayKey(key string) [16]byte {
+	var k [16]byte
+	if len(key) == 2*len(k) {
+		if _, err := hex.Decode(k[:], []byte(key)); err == nil {
+			return k
+		}
+	}
+	sum := sha256.Sum256([]byte(key))
+	copy(k[:], sum[:])
+	return k
 }

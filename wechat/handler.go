@@ -190,7 +190,7 @@ func (h *CallbackHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case encrypted && (h.Mode == ModePlain || h.Crypter == nil):
 		if signed {
-			h.warnOnce("encrypted", "an encrypted message reached the callback, which is in plain mode: set wechat.aes_key and wechat.encoding_mode as chosen in the MP backend (消息加解密方式); encrypted messages are refused until then")
+			h.warnOnce("encrypted", encryptedInPlainMode)
 			h.fail(w, http.StatusBadRequest, "encrypted_refused", o, start)
 			return
 		}
@@ -245,7 +245,7 @@ func (h *CallbackHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	var kept Kept
 	if err == nil && !first {
 		// The same signed request again: whatever was kept for its message, or nothing.
-		kept, _ = h.kept(r.Context(), m, start)
+		kept, _ = h.kept(r.Context(), keyHash(m.DedupKey()), start)
 		outcome = "replay"
 	} else {
 		kept, outcome = h.answer(r.Context(), m, start)
@@ -254,6 +254,10 @@ func (h *CallbackHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.write(w, m, kept, encrypted, outcome)
 	h.observe(o, start)
 }
+
+// encryptedInPlainMode is the misconfiguration an encrypted message reveals to a server
+// that cannot open it.
+const encryptedInPlainMode = "an encrypted message reached the callback, which is in plain mode: set wechat.aes_key and wechat.encoding_mode as chosen in the MP backend (消息加解密方式); encrypted messages are refused until then"
 
 // keyHash is a fixed-size key of its parts: bounded memory for any input, and no
 // follower's OpenID in a key that leaves the process.
@@ -314,7 +318,7 @@ func (h *CallbackHandler) openPlain(body []byte) (*Message, int, string) {
 		return nil, http.StatusBadRequest, "malformed"
 	}
 	if m.Encrypt != "" && h.Mode == ModePlain {
-		h.warnOnce("encrypted", "an encrypted message reached the callback, which is in plain mode: set wechat.aes_key and wechat.encoding_mode as chosen in the MP backend (消息加解密方式); encrypted messages are refused until then")
+		h.warnOnce("encrypted", encryptedInPlainMode)
 		return nil, http.StatusBadRequest, "encrypted_refused"
 	}
 	return m, 0, ""
@@ -343,11 +347,12 @@ func (h *CallbackHandler) openEncrypted(msgSignature, ts, nonce string, body []b
 	return m, 0, ""
 }
 
-// kept returns the reply kept for m's first delivery, waiting for it within the budget.
-func (h *CallbackHandler) kept(ctx context.Context, m *Message, start time.Time) (Kept, error) {
+// kept returns the reply kept under a message's dedup key, waiting for it within the
+// budget.
+func (h *CallbackHandler) kept(ctx context.Context, key string, start time.Time) (Kept, error) {
 	wctx, cancel := context.WithDeadline(ctx, start.Add(h.ReplyBudget))
 	defer cancel()
-	return h.Dedup.Wait(wctx, keyHash(m.DedupKey()))
+	return h.Dedup.Wait(wctx, key)
 }
 
 // answer returns the reply for m: the kept one for a retry, else the dispatcher's, within
@@ -361,7 +366,7 @@ func (h *CallbackHandler) answer(ctx context.Context, m *Message, start time.Tim
 		claimed = true
 	}
 	if !claimed {
-		k, _ := h.kept(ctx, m, start)
+		k, _ := h.kept(ctx, key, start)
 		return k, "duplicate"
 	}
 	done := make(chan Kept, 1)

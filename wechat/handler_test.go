@@ -500,6 +500,16 @@ func TestReplayIsNotDispatchedAgain(t *testing.T) {
 func TestMemoryReplaysForgetAfterTheWindow(t *testing.T) {
 	g := wechat.NewMemoryReplays()
 	ctx := context.Background()
+	// Keys as the handler makes them (16 bytes in hex) are told apart like any other.
+	a, b := strings.Repeat("0a", 16), strings.Repeat("0a", 15)+"0b"
+	for _, c := range []struct {
+		key   string
+		first bool
+	}{{a, true}, {b, true}, {a, false}, {b, false}, {strings.Repeat("zz", 16), true}} {
+		if ok, _ := g.First(ctx, c.key, time.Minute); ok != c.first {
+			t.Errorf("First(%s) = %v, want %v", c.key, ok, c.first)
+		}
+	}
 	if ok, _ := g.First(ctx, "k", 20*time.Millisecond); !ok {
 		t.Fatal("a new key was not first")
 	}

@@ -14,25 +14,24 @@ import (
 	"wxpub/store"
 )
 
-// TestHelperProcessWxpub is not a test: tests run the test binary with WXPUB_HELPER_ARGS
-// set to run wxpub as a separate process would.
-func TestHelperProcessWxpub(t *testing.T) {
-	args := os.Getenv("WXPUB_HELPER_ARGS")
-	if args == "" {
-		return
+// TestMain lets tests run the test binary as wxpub in a process of its own: with
+// WXPUB_HELPER_ARGS set it runs those arguments and exits.
+func TestMain(m *testing.M) {
+	if args := os.Getenv("WXPUB_HELPER_ARGS"); args != "" {
+		cmd := newRootCmd()
+		cmd.SetArgs(strings.Split(args, "\x1f"))
+		if err := cmd.Execute(); err != nil {
+			fmt.Fprintln(os.Stderr, "wxpub:", err)
+			os.Exit(1)
+		}
+		os.Exit(0)
 	}
-	cmd := newRootCmd()
-	cmd.SetArgs(strings.Split(args, "\x1f"))
-	if err := cmd.Execute(); err != nil {
-		fmt.Fprintln(os.Stderr, "wxpub:", err)
-		os.Exit(1)
-	}
-	os.Exit(0)
+	os.Exit(m.Run())
 }
 
 // wxpubProcess runs wxpub with args in a process of its own.
 func wxpubProcess(args ...string) *exec.Cmd {
-	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperProcessWxpub$")
+	cmd := exec.Command(os.Args[0])
 	cmd.Env = append(os.Environ(), "WXPUB_HELPER_ARGS="+strings.Join(args, "\x1f"))
 	return cmd
 }
@@ -41,6 +40,10 @@ func wxpubProcess(args ...string) *exec.Cmd {
 // preview and one send reach WeChat, and every run ends well.
 func TestConcurrentPublishRuns(t *testing.T) {
 	sb, _ := sandboxEnv(t)
+	// Each API call takes a while, as the live one does: the first run is still going
+	// when the others start, so they must wait for it (without latency, a fast first run
+	// could finish before the others read the store, and nothing would be tested).
+	sb.SetLatency(100 * time.Millisecond)
 	const runs = 5
 	var wg sync.WaitGroup
 	outs := make([]string, runs)
