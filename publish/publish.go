@@ -40,6 +40,7 @@ type API interface {
 	Published(ctx context.Context, offset, count int) (int, []wechat.PublishedItem, error)
 	Preview(ctx context.Context, to wechat.Recipient, mediaID string) error
 	SendToAll(ctx context.Context, mediaID, clientMsgID string) (wechat.MassSend, error)
+	DeletePublished(ctx context.Context, articleID string) error
 }
 
 // Store is what publishing keeps; *store.Store has it.
@@ -56,6 +57,8 @@ type Store interface {
 	TakeLease(ctx context.Context, l store.Lease, ttl time.Duration) (store.Lease, error)
 	RenewLease(ctx context.Context, issue int, owner string, ttl time.Duration) error
 	ReleaseLease(ctx context.Context, issue int, owner string) error
+	AddEvent(ctx context.Context, e store.Event) error
+	Approvals(ctx context.Context, issue int, snapshotID string) ([]store.Approval, error)
 }
 
 // Reporter hears what a run is doing: a progress display on a terminal, log lines elsewhere.
@@ -96,6 +99,17 @@ type Options struct {
 	// ConfirmBroadcast, when set, is asked before anything is sent in a run that will
 	// mass-send (an error stops it there).
 	ConfirmBroadcast func(is *issue.Issue) error
+	// Actor is who runs it, for the audit trail (default: the OS user).
+	Actor string
+	// Replace lets a run that publishes a changed issue, already published, replace the
+	// live article: publish the new version, then delete the old one. Without it,
+	// ConfirmReplace is asked, or the run stops before publishing.
+	Replace bool
+	// ConfirmReplace, when set, is asked before a live article is replaced (nil: allowed).
+	ConfirmReplace func(is *issue.Issue, oldURL string) error
+	// RequireApproval lets Broadcast send only a snapshot approved by someone other than
+	// Actor (store.Approve).
+	RequireApproval bool
 }
 
 // Publisher runs publications.
@@ -176,6 +190,63 @@ func (e *PublishError) Error() string {
 	return fmt.Sprintf("publish issue %d: status %d: %s", e.Issue, e.Status, wechat.PublishStatusText(e.Status))
 }
 
+// ReplaceError stops a run that would replace a live article without leave (Options.Replace
+// or ConfirmReplace).
+type ReplaceError struct {
+	Issue int
+	URL   string
+}
+
+func (e *ReplaceError) Error() string {
+	return fmt.Sprintf("issue %d is live at %s and has changed since: publishing makes a new article. "+
+		"The draft is updated; run again with --replace to publish it and delete the old article", e.Issue, e.URL)
+}
+
+// SentCorrectionError stops a correction of an issue already sent to every follower: what
+// they received cannot be edited by API.
+type SentCorrectionError struct {
+	Issue int
+	MsgID int64
+}
+
+func (e *SentCorrectionError) Error() string {
+	return fmt.Sprintf("issue %d was sent to all followers (msg_id %d) and has changed since: a sent article cannot be edited through the API. "+
+		"For a small change (up to 20 characters, once) use 修改 on the article in the MP backend (发表记录); "+
+		"publishing a corrected copy would leave the sent one as it is. Not published", e.Issue, e.MsgID)
+}
+
+// ApprovalError stops a mass send that publish.require_approval says needs a second
+// person's sign-off.
+type ApprovalError struct {
+	Issue     int
+	Publisher string
+	// SelfApproved: the only approval is the publisher's own.
+	SelfApproved bool
+}
+
+func (e *ApprovalError) Error() string {
+	why := "it has no approval"
+	if e.SelfApproved {
+		why = "its only approval is " + e.Publisher + "'s own"
+	}
+	return fmt.Sprintf("issue %d cannot be sent to all followers: publish.require_approval is on and %s for this version. "+
+		"Someone other than %s runs: wxpub approve %d --as NAME. Nothing was sent", e.Issue, why, e.Publisher, e.Issue)
+}
+
+// NoFreepublishError stops a run on an account that may not publish through the API
+// (48001: since 2025, personal and unverified accounts).
+type NoFreepublishError struct {
+	Issue        int
+	DraftMediaID string
+}
+
+func (e *NoFreepublishError) Error() string {
+	return fmt.Sprintf("issue %d: this account may not publish through the API (48001 api unauthorized: personal and unverified accounts lost freepublish in 2025). "+
+		"The draft %s is ready (and previewed if asked). Publish it from the MP backend (内容管理 → 草稿箱 → 发表), "+
+		"or send it to every follower with --broadcast (mass send) if the account may mass-send; wxpub doctor lists what the account may do",
+		e.Issue, e.DraftMediaID)
+}
+
 // Result says what a run did (or, in a dry run, would do).
 type Result struct {
 	Issue  int
@@ -205,6 +276,10 @@ type Result struct {
 	MassMsgID int64
 	Broadcast string // "sent", "already sent"
 
+	// Replaced lists the live articles this run's correction replaced and deleted.
+	Replaced []string
+
+	Actor    string
 	Warnings int
 }
 
@@ -373,7 +448,10 @@ func (p *Publisher) publishSnapshot(ctx context.Context, snap *snapshot, opt Opt
 	if findings.Errors() > 0 {
 		return nil, &LintError{Findings: findings}
 	}
-	res := &Result{Issue: is.Number, Title: draftArt.Title, DryRun: opt.DryRun, Warnings: findings.Warnings()}
+	if opt.Actor == "" {
+		opt.Actor = ThisProcess().Holder
+	}
+	res := &Result{Issue: is.Number, Title: draftArt.Title, DryRun: opt.DryRun, Warnings: findings.Warnings(), Actor: opt.Actor}
 	if opt.Broadcast && !opt.DryRun && opt.ConfirmBroadcast != nil {
 		if err := opt.ConfirmBroadcast(is); err != nil {
 			return nil, err
@@ -392,6 +470,9 @@ func (p *Publisher) publishSnapshot(ctx context.Context, snap *snapshot, opt Opt
 	if errors.Is(err, store.ErrNotFound) {
 		pub = store.Publication{IssueNumber: is.Number, Step: store.StepParsed, PublishStatus: -1}
 	} else if err != nil {
+		return nil, err
+	}
+	if err := p.mayRun(ctx, snap, pub, opt); err != nil {
 		return nil, err
 	}
 	if opt.DryRun {
@@ -455,9 +536,12 @@ func (p *Publisher) publishSnapshot(ctx context.Context, snap *snapshot, opt Opt
 		return nil, err
 	}
 	if opt.Publish {
-		if err := p.publish(ctx, &pub, wa, contentHash, coverUp.URL, opt.PollTimeout, res); err != nil {
+		if err := p.publish(ctx, &pub, is, wa, contentHash, coverUp.URL, opt, res); err != nil {
 			return res, err
 		}
+	}
+	if err := p.retire(ctx, &pub, res); err != nil {
+		return res, err
 	}
 	if opt.Broadcast {
 		if err := p.broadcast(ctx, &pub, res); err != nil {
@@ -468,6 +552,25 @@ func (p *Publisher) publishSnapshot(ctx context.Context, snap *snapshot, opt Opt
 		res.ArticleURL = pub.ArticleURL
 	}
 	return res, nil
+}
+
+// mayRun refuses, before anything is sent, a mass send that needs an approval it lacks.
+func (p *Publisher) mayRun(ctx context.Context, snap *snapshot, pub store.Publication, opt Options) error {
+	if opt.Broadcast && opt.RequireApproval && broadcastDecision(pub) == "sent" {
+		approvals, err := p.store.Approvals(ctx, snap.IssueNumber, snap.ID)
+		if err != nil {
+			return err
+		}
+		var by []string
+		for _, a := range approvals {
+			if a.Approver != opt.Actor {
+				return nil
+			}
+			by = append(by, a.Approver)
+		}
+		return &ApprovalError{Issue: snap.IssueNumber, Publisher: opt.Actor, SelfApproved: len(by) > 0}
+	}
+	return nil
 }
 
 // ThisProcess says who this process is, for the message another run shows while this one
@@ -821,9 +924,8 @@ func (p *Publisher) draft(ctx context.Context, pub *store.Publication, wa wechat
 		} else if err != nil {
 			return fmt.Errorf("update draft of issue %d: %w", pub.IssueNumber, err)
 		} else {
-			pub.ContentHash = contentHash
-			res.DraftMediaID, res.Draft = pub.DraftMediaID, "updated"
-			return p.record(ctx, pub, store.Later(pub.Step, store.StepDrafted))
+			res.Draft = "updated"
+			return p.drafted(ctx, pub, contentHash, res)
 		}
 	}
 	find := func() (bool, error) {
@@ -878,7 +980,15 @@ func (p *Publisher) drafted(ctx context.Context, pub *store.Publication, content
 	pub.DraftStartedAt = 0
 	pub.ContentHash = contentHash
 	res.DraftMediaID = pub.DraftMediaID
-	return p.record(ctx, pub, store.Later(pub.Step, store.StepDrafted))
+	if err := p.record(ctx, pub, store.Later(pub.Step, store.StepDrafted)); err != nil {
+		return err
+	}
+	return p.event(ctx, res, store.ActionDrafted, "draft "+pub.DraftMediaID+" "+res.Draft)
+}
+
+// event adds a step to the audit trail, with who ran it.
+func (p *Publisher) event(ctx context.Context, res *Result, action, detail string) error {
+	return p.store.AddEvent(ctx, store.Event{Issue: res.Issue, Actor: res.Actor, Action: action, Detail: detail})
 }
 
 // preview sends the draft to each staff phone not yet sent this content. A preview is
@@ -921,6 +1031,13 @@ func (p *Publisher) preview(ctx context.Context, pub *store.Publication, to []we
 		if err := p.record(ctx, pub, store.Later(pub.Step, store.StepPreviewed)); err != nil {
 			return err
 		}
+		detail := "to " + r.String()
+		if strings.HasSuffix(key, unknownOutcome) {
+			detail += " (answer lost: may have been sent)"
+		}
+		if err := p.event(ctx, res, store.ActionPreviewed, detail); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -930,11 +1047,26 @@ const unknownOutcome = " ?"
 
 // publish submits the draft (unless this content was submitted before) and waits for the
 // job to finish.
-func (p *Publisher) publish(ctx context.Context, pub *store.Publication, wa wechat.DraftArticle, contentHash, coverURL string, timeout time.Duration, res *Result) error {
+func (p *Publisher) publish(ctx context.Context, pub *store.Publication, is *issue.Issue, wa wechat.DraftArticle, contentHash, coverURL string, opt Options, res *Result) error {
 	decision := publishDecision(*pub, contentHash)
+	if decision == "published" && pub.MassMsgID != 0 {
+		return &SentCorrectionError{Issue: pub.IssueNumber, MsgID: pub.MassMsgID}
+	}
 	res.Republish = decision == "published" && pub.ArticleURL != ""
 	if res.Republish {
 		res.PreviousURL = pub.ArticleURL
+		if !opt.Replace {
+			if opt.ConfirmReplace == nil {
+				return &ReplaceError{Issue: pub.IssueNumber, URL: pub.ArticleURL}
+			}
+			if err := opt.ConfirmReplace(is, pub.ArticleURL); err != nil {
+				return err
+			}
+		}
+	}
+	oldArticle := ""
+	if res.Republish {
+		oldArticle = pub.ArticleID
 	}
 	if decision == "already published" {
 		res.ArticleURL, res.Published = pub.ArticleURL, "already published"
@@ -999,6 +1131,17 @@ func (p *Publisher) publish(ctx context.Context, pub *store.Publication, wa wech
 			recovered = ok
 			return ok, err
 		})
+		var ae *wechat.APIError
+		if errors.As(err, &ae) {
+			// WeChat refused it: nothing was submitted, so no later run need look for it.
+			pub.PublishHash, pub.PublishStartedAt = "", 0
+			if rerr := p.record(ctx, pub, pub.Step); rerr != nil {
+				return rerr
+			}
+			if ae.Code == wechat.CodeUnauthorized {
+				return &NoFreepublishError{Issue: pub.IssueNumber, DraftMediaID: pub.DraftMediaID}
+			}
+		}
 		if err != nil {
 			return fmt.Errorf("publish issue %d: %w", pub.IssueNumber, err)
 		}
@@ -1011,7 +1154,7 @@ func (p *Publisher) publish(ctx context.Context, pub *store.Publication, wa wech
 			return err
 		}
 	}
-	st, err := p.poll(ctx, pub.PublishID, timeout)
+	st, err := p.poll(ctx, pub.PublishID, opt.PollTimeout)
 	if err != nil {
 		return fmt.Errorf("publish issue %d: %w", pub.IssueNumber, err)
 	}
@@ -1020,13 +1163,46 @@ func (p *Publisher) publish(ctx context.Context, pub *store.Publication, wa wech
 		if err := p.record(ctx, pub, store.StepFailed); err != nil {
 			return err
 		}
-		return &PublishError{Issue: pub.IssueNumber, Status: st.Status}
+		perr := &PublishError{Issue: pub.IssueNumber, Status: st.Status}
+		if err := p.event(ctx, res, store.ActionFailed, perr.Error()); err != nil {
+			return err
+		}
+		return perr
+	}
+	if oldArticle != "" && oldArticle != st.ArticleID {
+		// Recorded with the new article, in one write: a run that dies after this still
+		// deletes the old one when run again.
+		pub.Retired = strings.TrimPrefix(pub.Retired+"\n"+oldArticle, "\n")
 	}
 	pub.ArticleID, pub.ArticleURL = st.ArticleID, st.URL()
 	if res.Published == "" {
 		res.Published = "published"
 	}
 	return p.published(ctx, pub, coverURL, res)
+}
+
+// retire deletes the articles a correction replaced (freepublish/delete), once the
+// correction is live; one already gone counts as deleted.
+func (p *Publisher) retire(ctx context.Context, pub *store.Publication, res *Result) error {
+	for pub.Retired != "" {
+		id, rest, _ := strings.Cut(pub.Retired, "\n")
+		p.report.Step("delete the replaced article %s", id)
+		err := p.api.DeletePublished(ctx, id)
+		var ae *wechat.APIError
+		if err != nil && !(errors.As(err, &ae) && ae.Code == wechat.CodeInvalidArticleID) {
+			return fmt.Errorf("issue %d: the correction is live at %s, but deleting the replaced article %s failed (run again to retry): %w",
+				pub.IssueNumber, pub.ArticleURL, id, err)
+		}
+		pub.Retired = rest
+		if err := p.record(ctx, pub, pub.Step); err != nil {
+			return err
+		}
+		res.Replaced = append(res.Replaced, id)
+		if err := p.event(ctx, res, store.ActionReplaced, "article "+id+" deleted; live now: "+pub.ArticleURL); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (p *Publisher) published(ctx context.Context, pub *store.Publication, coverURL string, res *Result) error {
@@ -1038,7 +1214,7 @@ func (p *Publisher) published(ctx context.Context, pub *store.Publication, cover
 		return err
 	}
 	p.report.Step("published: %s", pub.ArticleURL)
-	return nil
+	return p.event(ctx, res, store.ActionPublished, pub.ArticleURL)
 }
 
 // poll asks for a publish job's status, waiting longer each time, until it is final.
@@ -1089,7 +1265,10 @@ func (p *Publisher) broadcast(ctx context.Context, pub *store.Publication, res *
 	if ms.Existing {
 		res.Broadcast = "already sent"
 	}
-	return p.record(ctx, pub, store.StepBroadcast)
+	if err := p.record(ctx, pub, store.StepBroadcast); err != nil {
+		return err
+	}
+	return p.event(ctx, res, store.ActionBroadcast, fmt.Sprintf("msg_id %d", ms.MsgID))
 }
 
 // plan says what a run will do, from the store and the same decisions a run makes, calling
@@ -1144,6 +1323,9 @@ func (p *Publisher) plan(ctx context.Context, is *issue.Issue, res *Result, imag
 	}
 	if opt.Publish {
 		res.Published = publishDecision(pub, contentHash)
+		if res.Published == "published" && pub.MassMsgID != 0 {
+			return nil, &SentCorrectionError{Issue: pub.IssueNumber, MsgID: pub.MassMsgID}
+		}
 		res.ArticleURL = pub.ArticleURL
 		// A changed issue already published becomes a new article with a new URL.
 		res.Republish = res.Published == "published" && pub.ArticleURL != ""

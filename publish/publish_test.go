@@ -327,7 +327,7 @@ func TestFailedPublishStatus(t *testing.T) {
 	changed := filepath.Join(t.TempDir(), "issue.md")
 	src, _ := os.ReadFile(sampleIssue)
 	os.WriteFile(changed, bytes.Replace(src, []byte("2020年4月15日"), []byte("2020年4月16日"), 1), 0o644)
-	_, err = e.run(changed, Options{Publish: true})
+	_, err = e.run(changed, Options{Publish: true, Replace: true})
 	var ae *wechat.APIError
 	if !errors.As(err, &ae) || ae.Code != wechat.CodePublishCheck || !strings.Contains(err.Error(), "publish check") {
 		t.Errorf("publish check: %v", err)
@@ -628,6 +628,7 @@ func TestPlanIsWhatTheRunDoes(t *testing.T) {
 	e := newEnv(t, sandbox.Options{})
 	_, path, src := issueWithImages(t)
 	opt := everything
+	opt.Broadcast, opt.Replace = false, true
 	opt.PreviewTo = append(opt.PreviewTo, wechat.Recipient{OpenID: "oStaffPhone00000000000000001"})
 	type outcome struct {
 		ImagesUploaded, ImagesReused int
@@ -668,8 +669,12 @@ func TestPlanIsWhatTheRunDoes(t *testing.T) {
 			t.Errorf("the plan said nothing changed, and the run made %d calls", n)
 		}
 	}
-	if c := e.counts(); c.drafts != 1 || c.published != 2 || c.mass != 1 {
+	if c := e.counts(); c.drafts != 1 || c.published != 2 || c.mass != 0 {
 		t.Errorf("after three runs: %+v", c)
+	}
+	// The correction replaced the first article: one is live.
+	if live := e.sb.Live(); len(live) != 1 || len(e.sb.Deleted()) != 1 {
+		t.Errorf("live after the correction: %v, deleted %v", live, e.sb.Deleted())
 	}
 }
 

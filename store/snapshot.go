@@ -22,7 +22,9 @@ type Snapshot struct {
 	Source []byte
 	// Assets maps each image as the issue writes it (a path or URL, the cover too) to the
 	// SHA-256 of its bytes.
-	Assets    map[string]string
+	Assets map[string]string
+	// CreatedAt is when it was last imported (Unix seconds): importing an earlier version
+	// again makes it the latest.
 	CreatedAt int64
 }
 
@@ -69,7 +71,7 @@ func (s *Store) SaveSnapshot(ctx context.Context, snap Snapshot, data map[string
 		}
 	}
 	if _, err := tx.ExecContext(ctx, s.rebind(`INSERT INTO snapshots (id, issue_number, name, source, assets, created_at) VALUES (?, ?, ?, ?, ?, ?)
-		ON CONFLICT (id) DO NOTHING`), snap.ID, snap.IssueNumber, snap.Name, string(snap.Source), string(assets), now); err != nil {
+		ON CONFLICT (id) DO UPDATE SET created_at = excluded.created_at`), snap.ID, snap.IssueNumber, snap.Name, string(snap.Source), string(assets), now); err != nil {
 		return fmt.Errorf("save snapshot of issue %d: %w", snap.IssueNumber, err)
 	}
 	if err := tx.Commit(); err != nil {
@@ -80,19 +82,29 @@ func (s *Store) SaveSnapshot(ctx context.Context, snap Snapshot, data map[string
 
 // Snapshot returns a stored snapshot; the error wraps ErrNotFound when there is none.
 func (s *Store) Snapshot(ctx context.Context, id string) (Snapshot, error) {
+	return s.snapshot(ctx, fmt.Sprintf("snapshot %.12s", id), `WHERE id = ?`, id)
+}
+
+// LatestSnapshot returns the snapshot of an issue imported last; the error wraps
+// ErrNotFound when the issue has none.
+func (s *Store) LatestSnapshot(ctx context.Context, issue int) (Snapshot, error) {
+	return s.snapshot(ctx, fmt.Sprintf("latest snapshot of issue %d", issue), `WHERE issue_number = ? ORDER BY created_at DESC LIMIT 1`, issue)
+}
+
+func (s *Store) snapshot(ctx context.Context, what, where string, arg any) (Snapshot, error) {
 	var snap Snapshot
 	var source, assets string
-	err := s.db.QueryRowContext(ctx, s.rebind(`SELECT id, issue_number, name, source, assets, created_at FROM snapshots WHERE id = ?`), id).
+	err := s.db.QueryRowContext(ctx, s.rebind(`SELECT id, issue_number, name, source, assets, created_at FROM snapshots `+where), arg).
 		Scan(&snap.ID, &snap.IssueNumber, &snap.Name, &source, &assets, &snap.CreatedAt)
 	if errors.Is(err, sql.ErrNoRows) {
-		return Snapshot{}, fmt.Errorf("snapshot %.12s: %w", id, ErrNotFound)
+		return Snapshot{}, fmt.Errorf("%s: %w", what, ErrNotFound)
 	}
 	if err != nil {
-		return Snapshot{}, fmt.Errorf("snapshot %.12s: %w", id, err)
+		return Snapshot{}, fmt.Errorf("%s: %w", what, err)
 	}
 	snap.Source = []byte(source)
 	if err := json.Unmarshal([]byte(assets), &snap.Assets); err != nil {
-		return Snapshot{}, fmt.Errorf("snapshot %.12s: assets: %w", id, err)
+		return Snapshot{}, fmt.Errorf("%s: assets: %w", what, err)
 	}
 	return snap, nil
 }

@@ -34,6 +34,8 @@ const (
 	CodePublishCheck      = 53503
 	CodeUnauthorized      = 48001
 	CodeIPNotAllowed      = 40164
+	CodeInvalidArticleID  = 53600
+	CodeMenuNotExist      = 46003
 	CodeSystemBusy        = -1
 )
 
@@ -63,6 +65,9 @@ var codeHints = map[int]string{
 	45110: "author too long: at most 16 characters",
 	48001: "API unauthorized: the account is not verified or lacks this permission",
 	53503: "the draft failed the publish check",
+	53600: "invalid article_id: the article does not exist or was deleted",
+	46003: "no custom menu is set",
+	76021: "cgi_path not found",
 }
 
 // IsTokenError reports whether code says the access token is no good: the client drops it

@@ -108,3 +108,12 @@ func (c *Client) Published(ctx context.Context, offset, count int) (total int, i
 	err = c.do(ctx, call{endpoint: "/cgi-bin/freepublish/batchget", body: map[string]any{"offset": offset, "count": count, "no_content": 1}, out: &out, idempotent: true})
 	return out.TotalCount, out.Item, err
 }
+
+// DeletePublished removes a published article (all of its group): its URL stops working.
+// Idempotent in effect, but an already deleted article answers 53600, which callers
+// that retry must treat as done.
+//
+// WeChat API docs: https://developers.weixin.qq.com/doc/offiaccount/Publish/Delete_posts.html
+func (c *Client) DeletePublished(ctx context.Context, articleID string) error {
+	return c.do(ctx, call{endpoint: "/cgi-bin/freepublish/delete", body: map[string]any{"article_id": articleID, "index": 0}, idempotent: true})
+}

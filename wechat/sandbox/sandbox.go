@@ -46,6 +46,15 @@ type Options struct {
 	ForceRefreshQuota int
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// Whitelist is the addresses the account accepts calls from (nil: any); others get
+	// 40164 naming their address.
+	Whitelist []string
+	// Unauthorized is the endpoints (path prefixes) the account may not call: 48001.
+	// Unverified lists those of an unverified account.
+	Unauthorized []string
+	// DailyLimits are endpoints' daily call quotas (default DefaultDailyCallLimit), which
+	// openapi/quota/get reports and past which calls get 45009.
+	DailyLimits map[string]int
 }
 
 // The credentials a sandbox accepts unless told otherwise; the quick start uses them.
@@ -120,6 +129,14 @@ type Sandbox struct {
 	maxFlight map[string]int
 	wg        sync.WaitGroup
 	closed    bool
+
+	whitelist    []string
+	unauthorized []string
+	used         map[string]int // calls today, by endpoint
+	endpoints    map[string]bool
+	menu         []MenuButton
+	menuID       int64
+	deleted      []string // freepublish/delete'd article IDs
 }
 
 type token struct {
@@ -248,7 +265,11 @@ func New(opt Options) *Sandbox {
 		inFlight:  map[string]int{},
 		maxFlight: map[string]int{},
 		jobSeq:    2247483647,
+		whitelist: opt.Whitelist,
+		used:      map[string]int{},
+		endpoints: map[string]bool{},
 	}
+	s.unauthorized = opt.Unauthorized
 	s.routes()
 	return s
 }
@@ -341,8 +362,17 @@ func (s *Sandbox) routes() {
 		"/cgi-bin/message/mass/sendall":       s.handleMassSendAll,
 		"/cgi-bin/message/mass/get":           s.handleMassGet,
 		"/cgi-bin/message/custom/send":        s.handleCustomSend,
+		"/cgi-bin/freepublish/delete":         s.handlePublishDelete,
+		"/cgi-bin/openapi/quota/get":          s.handleQuotaGet,
+		"/cgi-bin/clear_quota":                s.handleClearQuota,
+		"/cgi-bin/menu/create":                s.handleMenuCreate,
+		"/cgi-bin/menu/get":                   s.handleMenuGet,
+		"/cgi-bin/menu/delete":                s.handleMenuDelete,
+		"/cgi-bin/get_current_selfmenu_info":  s.handleSelfMenuInfo,
 	}
+	s.endpoints["/cgi-bin/token"], s.endpoints["/cgi-bin/stable_token"] = true, true
 	for path, h := range api {
+		s.endpoints[path] = true
 		s.mux.HandleFunc(path, s.api(h, true))
 	}
 	s.mux.HandleFunc("/mmbiz/", s.serveImage)
@@ -411,8 +441,17 @@ func (s *Sandbox) api(h handler, needToken bool) http.HandlerFunc {
 		switch {
 		case len(body) > maxBody:
 			ae = fail(CodeInvalidImageSize, "request too large")
-		case needToken:
+		default:
+			ae = s.allowedIP(r)
+		}
+		if ae == nil && needToken {
 			ae = s.checkToken(r.URL.Query().Get("access_token"))
+		}
+		if ae == nil && needToken {
+			ae = s.authorized(r.URL.Path)
+		}
+		if ae == nil && needToken && r.URL.Path != "/cgi-bin/openapi/quota/get" {
+			ae = s.countCall(r.URL.Path)
 		}
 		if ae == nil {
 			out, ae = h(r, body)
