@@ -24,15 +24,17 @@ import (
 // Config is every setting wxpub reads. Each key is also an environment variable: WXPUB_ and
 // the key path upper-cased with "." turned into "_" (log.level ↔ WXPUB_LOG_LEVEL).
 type Config struct {
-	Log     Log
-	Render  Render
-	WeChat  WeChat
-	Store   Store
-	Publish Publish
-	Sandbox Sandbox
-	Server  Server
-	Reply   Reply
-	Redis   Redis
+	Log      Log
+	Render   Render
+	WeChat   WeChat
+	Account  Account
+	Store    Store
+	Publish  Publish
+	Schedule Schedule
+	Sandbox  Sandbox
+	Server   Server
+	Reply    Reply
+	Redis    Redis
 	// File is the config file that was read, "" when none was.
 	File string
 }
@@ -86,6 +88,25 @@ type WeChat struct {
 	PreviewTo []string
 }
 
+// Account is what wxpub knows of the official account beyond its credentials.
+type Account struct {
+	// Timezone is the IANA zone that scheduled times are written and printed in.
+	Timezone string
+	// Location is Timezone, loaded.
+	Location *time.Location
+}
+
+// Schedule tunes the jobs that publish at a set time (run by `wxpub serve`).
+type Schedule struct {
+	// JobTimeout bounds one attempt of a job.
+	JobTimeout time.Duration
+	// RescueAfter is how long a job may stay running before another replica takes it up
+	// as abandoned (its replica died); more than JobTimeout.
+	RescueAfter time.Duration
+	// PollInterval is how often a replica looks for due jobs.
+	PollInterval time.Duration
+}
+
 // Store says where wxpub keeps its data.
 type Store struct {
 	DSN string
@@ -98,6 +119,9 @@ type Publish struct {
 	// LeaseTTL is how long a publish run's claim on an issue lasts without renewal: a run
 	// that died is taken over this long after its last renewal.
 	LeaseTTL time.Duration
+	// RequireApproval lets --broadcast send only an issue approved (`wxpub approve`) by
+	// someone other than the publisher.
+	RequireApproval bool
 }
 
 // Sandbox configures `wxpub sandbox` (it takes its credentials from wechat.app_id and
@@ -121,6 +145,9 @@ type Server struct {
 	// RefreshInterval is how often the server looks for issues imported or published by
 	// other processes.
 	RefreshInterval time.Duration
+	// PublicURL is where WeChat reaches the callback (the URL set in the MP backend), for
+	// `wxpub doctor`; "" skips that check.
+	PublicURL string
 	// MaxConnections caps the public listener's open connections.
 	MaxConnections int
 	// AnswerCacheBytes bounds the memory of answers kept for repeated questions.
@@ -139,6 +166,8 @@ type Redis struct {
 // Reply configures what followers get.
 type Reply struct {
 	Welcome string
+	// NoMatch opens the answer to a query that found nothing ("" for the built-in text).
+	NoMatch string
 	// Menu maps menu button keys (CLICK events) to the queries they stand for. In the
 	// environment: WXPUB_REPLY_MENU="key=query;key2=query2".
 	Menu map[string]string
@@ -148,7 +177,7 @@ type Reply struct {
 type setting struct {
 	key string
 	def any
-	dst any // *string, *int, *time.Duration, *[]string or *map[string]string
+	dst any // *string, *bool, *int, *time.Duration, *[]string or *map[string]string
 }
 
 // settings lists every key with its default and field; a key must be here for its
@@ -170,11 +199,18 @@ func (c *Config) settings() []setting {
 		{"wechat.timeout", "15s", &c.WeChat.Timeout},
 		{"wechat.preview_to", []string{}, &c.WeChat.PreviewTo},
 
+		{"account.timezone", "Asia/Shanghai", &c.Account.Timezone},
+
 		{"store.dsn", "sqlite://./wxpub-data/wxpub.db", &c.Store.DSN},
 
 		{"publish.concurrency", 4, &c.Publish.Concurrency},
 		{"publish.poll_timeout", "10m", &c.Publish.PollTimeout},
 		{"publish.lease_ttl", "30s", &c.Publish.LeaseTTL},
+		{"publish.require_approval", false, &c.Publish.RequireApproval},
+
+		{"schedule.job_timeout", "15m", &c.Schedule.JobTimeout},
+		{"schedule.rescue_after", "16m", &c.Schedule.RescueAfter},
+		{"schedule.poll_interval", "1s", &c.Schedule.PollInterval},
 
 		{"sandbox.addr", "127.0.0.1:8081", &c.Sandbox.Addr},
 		{"sandbox.callback_url", "", &c.Sandbox.CallbackURL},
@@ -185,10 +221,12 @@ func (c *Config) settings() []setting {
 		{"server.max_clock_skew", "5m", &c.Server.MaxClockSkew},
 		{"server.reply_budget", "4s", &c.Server.ReplyBudget},
 		{"server.refresh_interval", "2s", &c.Server.RefreshInterval},
+		{"server.public_url", "", &c.Server.PublicURL},
 		{"server.max_connections", 1024, &c.Server.MaxConnections},
 		{"server.answer_cache_bytes", 4 << 20, &c.Server.AnswerCacheBytes},
 
 		{"reply.welcome", "", &c.Reply.Welcome},
+		{"reply.no_match", "", &c.Reply.NoMatch},
 		{"reply.menu", map[string]string{}, &c.Reply.Menu},
 
 		{"redis.addr", "", &c.Redis.Addr},
@@ -437,6 +475,11 @@ func (l *loader) assign(s setting) error {
 	switch dst := s.dst.(type) {
 	case *string:
 		*dst, err = cast.ToStringE(val)
+	case *bool:
+		*dst, err = cast.ToBoolE(val)
+		if err != nil {
+			err = fmt.Errorf("%q is not true or false", fmt.Sprint(val))
+		}
 	case *int:
 		*dst, err = cast.ToIntE(val)
 		if err != nil {
@@ -600,6 +643,25 @@ func (c *Config) validate() Errors {
 	}
 	if c.Server.AnswerCacheBytes < 0 {
 		bad("server.answer_cache_bytes", "%d must not be negative (0 turns the cache off)", c.Server.AnswerCacheBytes)
+	}
+	if loc, err := time.LoadLocation(c.Account.Timezone); err != nil || c.Account.Timezone == "" {
+		bad("account.timezone", "%q is not an IANA time zone such as Asia/Shanghai", c.Account.Timezone)
+	} else {
+		c.Account.Location = loc
+	}
+	if c.Schedule.JobTimeout <= 0 {
+		bad("schedule.job_timeout", "%s must be positive", c.Schedule.JobTimeout)
+	}
+	if c.Schedule.RescueAfter <= c.Schedule.JobTimeout {
+		bad("schedule.rescue_after", "%s must be longer than schedule.job_timeout (%s): a job still running must not be taken up", c.Schedule.RescueAfter, c.Schedule.JobTimeout)
+	}
+	if c.Schedule.PollInterval < 10*time.Millisecond {
+		bad("schedule.poll_interval", "%s must be at least 10ms", c.Schedule.PollInterval)
+	}
+	if c.Server.PublicURL != "" {
+		if u, err := url.Parse(c.Server.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			bad("server.public_url", "%q is not an http(s) URL", c.Server.PublicURL)
+		}
 	}
 	if c.Redis.DB < 0 {
 		bad("redis.db", "%d must not be negative", c.Redis.DB)

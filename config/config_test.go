@@ -190,13 +190,22 @@ func TestEveryKeyFromFile(t *testing.T) {
 				val = "127.0.0.1:" + strconv.Itoa(10000+len(s.key))
 			case "server.path":
 				val = "/cb"
+			case "account.timezone":
+				val = "Europe/Berlin"
+			case "server.public_url":
+				val = "https://example.com/wechat"
 			}
 			typed = val
 		case *int:
 			val = 7
 			typed = 7
+		case *bool:
+			val, typed = true, true
 		case *time.Duration:
 			val, typed = "3s", 3*time.Second
+			if s.key == "schedule.rescue_after" {
+				val, typed = "4s", 4*time.Second
+			}
 		case *[]string:
 			val, typed = []string{"oA", "wxname:b"}, []string{"oA", "wxname:b"}
 		case *map[string]string:

@@ -40,6 +40,9 @@ type Message struct {
 type Config struct {
 	// Welcome greets a new follower (reply.welcome).
 	Welcome string
+	// NoMatch opens the answer to a query that found nothing (reply.no_match; "" for the
+	// built-in text in the follower's language).
+	NoMatch string
 	// Menu maps a menu button's key to the query it stands for (reply.menu).
 	Menu map[string]string
 }
@@ -155,10 +158,10 @@ const (
 func Answer(ctx context.Context, m Message, idx Index, cfg Config) (Reply, error) {
 	switch strings.ToLower(m.Type) {
 	case "text":
-		return answerText(ctx, m.Content, idx)
+		return answerText(ctx, m.Content, idx, cfg)
 	case "voice":
 		if strings.TrimSpace(m.Recognition) != "" {
-			return answerText(ctx, m.Recognition, idx)
+			return answerText(ctx, m.Recognition, idx, cfg)
 		}
 	case "event":
 		return answerEvent(ctx, m, idx, cfg)
@@ -180,7 +183,7 @@ func lang(q string) issue.Lang {
 	return issue.LangEn
 }
 
-func answerText(ctx context.Context, q string, idx Index) (Reply, error) {
+func answerText(ctx context.Context, q string, idx Index, cfg Config) (Reply, error) {
 	q = capRunes(strings.TrimSpace(q), MaxQueryRunes)
 	l := lang(q)
 	low := strings.ToLower(q)
@@ -215,7 +218,7 @@ func answerText(ctx context.Context, q string, idx Index) (Reply, error) {
 		return Reply{}, err
 	}
 	if len(hits) == 0 {
-		return noMatch(q, idx, l), nil
+		return noMatch(q, idx, l, cfg.NoMatch), nil
 	}
 	if len(hits) == 1 || hits[0].Score >= leadRatio*hits[1].Score {
 		is := hits[0].Issue
@@ -357,7 +360,7 @@ func noIssues(l issue.Lang) Reply {
 
 // noMatch says nothing matched and suggests topics the index has: the issues' tags, else
 // titles of the newest items.
-func noMatch(q string, idx Index, l issue.Lang) Reply {
+func noMatch(q string, idx Index, l issue.Lang, opening string) Reply {
 	var topics []string
 	for _, t := range idx.Tags() {
 		if len(topics) == 3 {
@@ -376,6 +379,18 @@ func noMatch(q string, idx Index, l issue.Lang) Reply {
 		}
 	}
 	var b strings.Builder
+	if opening != "" {
+		// The account's own words (reply.no_match), then the suggestions.
+		b.WriteString(opening)
+		if len(topics) > 0 {
+			if l == issue.LangZh {
+				b.WriteString("可以试试：" + strings.Join(topics, "、") + "。")
+			} else {
+				b.WriteString(" Try: " + strings.Join(topics, "; ") + ".")
+			}
+		}
+		return Reply{Type: Text, Content: b.String()}
+	}
 	if l == issue.LangZh {
 		fmt.Fprintf(&b, "没有找到与“%s”相关的内容。", clean(q, 20))
 		if len(topics) > 0 {
@@ -431,7 +446,7 @@ func answerEvent(ctx context.Context, m Message, idx Index, cfg Config) (Reply, 
 		if !ok {
 			return help(issue.LangZh), nil
 		}
-		return answerText(ctx, q, idx)
+		return answerText(ctx, q, idx, cfg)
 	}
 	return Reply{Type: None}, nil
 }

@@ -168,6 +168,12 @@ func TestHelpAndNoMatch(t *testing.T) {
 	if !strings.HasPrefix(en.Content, "Nothing found for “quantum computing”. Try: 个人信息; data protection; MIIT Publishes") {
 		t.Errorf("en no match: %+v", en)
 	}
+	// The account's own no-match text (reply.no_match) replaces the opening, not the
+	// suggestions.
+	own := ask(t, x, text("量子计算"), Config{NoMatch: "本所暂无相关文章，欢迎来电咨询。"})
+	if !strings.HasPrefix(own.Content, "本所暂无相关文章，欢迎来电咨询。可以试试：个人信息") {
+		t.Errorf("reply.no_match: %q", own.Content)
+	}
 	// A follower's words are echoed without markup.
 	if r := ask(t, x, text(`<a href="http://evil">点我</a>`), Config{}); strings.Contains(r.Content, "<a href=\"http://evil") {
 		t.Errorf("markup echoed: %q", r.Content)

@@ -39,6 +39,8 @@ var migrations embed.FS
 type Store struct {
 	db     *sql.DB
 	driver string
+	// source is what the driver opened, for a second pool (JobPool).
+	source string
 	now    func() time.Time
 	// lastRevision is the last revision this store gave out, so that two writes within
 	// one clock tick still get growing revisions.
@@ -54,7 +56,7 @@ type Store struct {
 // Open returned, once. Rows written before accounts were named (account "") are adopted by
 // the first account that asks while no other account has any.
 func (s *Store) Account(ctx context.Context, appID string) (*Store, error) {
-	a := &Store{db: s.db, driver: s.driver, now: s.now, account: appID}
+	a := &Store{db: s.db, driver: s.driver, source: s.source, now: s.now, account: appID}
 	if appID == "" {
 		return a, nil
 	}
@@ -108,7 +110,7 @@ func open(ctx context.Context, dsn string, upTo int) (*Store, error) {
 		db.SetMaxOpenConns(8)
 		db.SetConnMaxIdleTime(5 * time.Minute)
 	}
-	s := &Store{db: db, driver: driver, now: time.Now}
+	s := &Store{db: db, driver: driver, source: source, now: time.Now}
 	if err := s.migrateWhenFree(ctx, upTo); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open store %s: %w", redact(dsn), err)
@@ -123,6 +125,61 @@ func redact(dsn string) string {
 		return dsn
 	}
 	return u.Redacted()
+}
+
+// Engine names the database: "sqlite" or "postgres".
+func (s *Store) Engine() string {
+	if s.driver == "pgx" {
+		return "postgres"
+	}
+	return "sqlite"
+}
+
+// AccountID is the AppID of the account this view of the store is for ("" for none).
+func (s *Store) AccountID() string { return s.account }
+
+// JobPool returns a connection pool for a job engine that keeps its tables beside the
+// store's: on PostgreSQL the store's own pool (closing it is left to the store), on SQLite
+// a second pool of one connection on the same file, as River's SQLite driver wants (it
+// runs its work in parallel, which SQLite answers with SQLITE_BUSY on a larger pool).
+func (s *Store) JobPool() (db *sql.DB, closePool func() error, err error) {
+	if s.driver == "pgx" {
+		return s.db, func() error { return nil }, nil
+	}
+	db, err = sql.Open(s.driver, s.source)
+	if err != nil {
+		return nil, nil, fmt.Errorf("open the job pool: %w", err)
+	}
+	db.SetMaxOpenConns(1)
+	return db, db.Close, nil
+}
+
+// Exclusive runs fn while no other process runs an Exclusive or a migration of this
+// store (a PostgreSQL advisory lock; on SQLite, fn is retried while the file is busy): for
+// another component's schema migrations, which replicas starting together would race.
+func (s *Store) Exclusive(ctx context.Context, fn func(ctx context.Context) error) error {
+	if s.driver != "pgx" {
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			err := fn(ctx)
+			if err == nil || time.Now().After(deadline) || ctx.Err() != nil {
+				return err
+			}
+			// Two processes migrating a fresh file: the loser sees a busy file or a table
+			// the winner just made; the next try finds the work done.
+			time.Sleep(50*time.Millisecond + time.Duration(rand.Int64N(int64(100*time.Millisecond))))
+		}
+	}
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock(727172)`); err != nil {
+		return fmt.Errorf("migration lock: %w", err)
+	}
+	defer conn.ExecContext(context.Background(), `SELECT pg_advisory_unlock(727172)`)
+	return fn(ctx)
 }
 
 // Ping checks that the store answers.
