@@ -159,6 +159,17 @@ func (s *Service) Admin() http.Handler { return s.admin }
 // Refresh brings the index up to date with the store at once.
 func (s *Service) Refresh(ctx context.Context) (int, error) { return s.sync.Refresh(ctx) }
 
+// Register adds metrics of the process's other parts (the scheduler's, say) to the admin
+// listener's /metrics.
+func (s *Service) Register(cs ...prometheus.Collector) error {
+	for _, c := range cs {
+		if err := s.registry.Register(c); err != nil {
+			return fmt.Errorf("register metrics: %w", err)
+		}
+	}
+	return nil
+}
+
 func (s *Service) metrics() {
 	s.messages = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "wxpub_callback_messages_total",
 		Help: "Callback requests by message type and outcome."}, []string{"type", "outcome"})

@@ -56,7 +56,7 @@ func (r *Result) writePlan(w io.Writer) {
 	switch {
 	case r.Published == "":
 	case r.Republish:
-		step("publish the changed article as a new article with a new URL (the one published before, %s, stays live)", r.PreviousURL)
+		step("publish the changed issue as a new article and delete the live one, %s (with --replace, or when confirmed)", r.PreviousURL)
 	case r.Published == "published":
 		step("publish the draft and wait for the article URL")
 	case r.Published == "resumed":
@@ -104,11 +104,14 @@ func (r *Result) WriteSummary(w io.Writer) {
 		fmt.Fprintf(w, "  preview:   %s\n", strings.Join(preview, "; "))
 	}
 	if r.Republish {
-		fmt.Fprintf(w, "  publish:   %s %s (a new article; the one published before, %s, stays live)\n", r.Published, r.ArticleURL, r.PreviousURL)
+		fmt.Fprintf(w, "  publish:   %s %s (a correction; it replaces %s)\n", r.Published, r.ArticleURL, r.PreviousURL)
 	} else if r.Published != "" {
 		fmt.Fprintf(w, "  publish:   %s %s\n", r.Published, r.ArticleURL)
 	} else if r.ArticleURL != "" {
 		fmt.Fprintf(w, "  article:   %s\n", r.ArticleURL)
+	}
+	if len(r.Replaced) > 0 {
+		fmt.Fprintf(w, "  replaced:  deleted the old article %s; the replies link to the new one\n", strings.Join(r.Replaced, ", "))
 	}
 	if r.Broadcast != "" {
 		fmt.Fprintf(w, "  broadcast: %s to all followers", r.Broadcast)
@@ -146,6 +149,23 @@ func AskOnTerminal(in io.Reader, out io.Writer) (func(*issue.Issue) error, error
 		}
 		return nil
 	}, nil
+}
+
+// AskReplaceOnTerminal is a ConfirmReplace that asks the person at the terminal in; with
+// no terminal it is nil, and a correction then needs --replace.
+func AskReplaceOnTerminal(in io.Reader, out io.Writer) func(*issue.Issue, string) error {
+	f, ok := in.(*os.File)
+	if !ok || !term.IsTerminal(int(f.Fd())) {
+		return nil
+	}
+	return func(is *issue.Issue, oldURL string) error {
+		fmt.Fprintf(out, "Issue %d is live at %s and has changed.\nPublish the correction as a new article and DELETE the live one? Type yes: ", is.Number, oldURL)
+		line, _ := bufio.NewReader(in).ReadString('\n')
+		if strings.TrimSpace(strings.ToLower(line)) != "yes" {
+			return errors.New("not confirmed: the draft is updated, nothing was published or deleted")
+		}
+		return nil
+	}
 }
 
 type terminalReporter struct {

@@ -5,6 +5,7 @@ package main
 
 import (
 	"os"
+	_ "time/tzdata" // account.timezone works where the system has no zoneinfo (slim images)
 
 	"github.com/spf13/cobra"
 
@@ -56,6 +57,9 @@ Settings come from wxpub.yaml (or --config), WXPUB_* environment variables and f
 		newServeCmd(get),
 		newImportCmd(get),
 		newAskCmd(get),
+		newScheduleCmd(get),
+		newStatusCmd(get),
+		newApproveCmd(get),
 		cli.VersionCmd("wxpub", version),
 	)
 	cli.Polish(root)

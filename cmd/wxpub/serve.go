@@ -26,7 +26,7 @@ func (a *App) service(ctx context.Context, st *store.Store) (*bot.Service, error
 	set := bot.Settings{Path: c.Server.Path, Token: c.WeChat.Token, Mode: wechat.EncodingMode(c.WeChat.EncodingMode),
 		MaxClockSkew: c.Server.MaxClockSkew, ReplyBudget: c.Server.ReplyBudget, RefreshInterval: c.Server.RefreshInterval,
 		MaxConnections: c.Server.MaxConnections, AnswerCacheBytes: c.Server.AnswerCacheBytes,
-		Reply: reply.Config{Welcome: c.Reply.Welcome, Menu: c.Reply.Menu}}
+		Reply: reply.Config{Welcome: c.Reply.Welcome, NoMatch: c.Reply.NoMatch, Menu: c.Reply.Menu}}
 	if c.WeChat.EncodingMode != config.ModePlain {
 		crypter, err := wechat.NewCrypter(c.WeChat.AppID, c.WeChat.AESKey, c.WeChat.AESKeyPrevious)
 		if err != nil {
@@ -71,6 +71,11 @@ func (a *App) Serve(ctx context.Context, started func(svc *bot.Service)) error {
 		return err
 	}
 	defer svc.Close()
+	stopJobs, err := a.runScheduledJobs(ctx, st, svc)
+	if err != nil {
+		return err
+	}
+	defer stopJobs()
 	ln, err := net.Listen("tcp", a.Config.Server.Addr)
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
@@ -95,6 +100,41 @@ func (a *App) Serve(ctx context.Context, started func(svc *bot.Service)) error {
 	return svc.Serve(ctx, ln, admin)
 }
 
+// runScheduledJobs runs the jobs of publish --at on this replica, beside the other
+// replicas sharing the store (River gives each job to one of them). A server without the
+// account's AppSecret cannot publish, and leaves the jobs to one that can.
+func (a *App) runScheduledJobs(ctx context.Context, st *store.Store, svc *bot.Service) (stop func(), err error) {
+	if a.Config.WeChat.AppID == "" || a.Config.WeChat.AppSecret == "" {
+		a.Log.Warn("no wechat.app_id/app_secret: this server does not run scheduled publications")
+		return func() {}, nil
+	}
+	acct, err := st.Account(ctx, a.Config.WeChat.AppID)
+	if err != nil {
+		return nil, err
+	}
+	s, err := a.openScheduler(ctx, st, a.runJob(acct))
+	if err != nil {
+		return nil, err
+	}
+	if err := svc.Register(s.Collectors()...); err != nil {
+		s.Close(ctx)
+		return nil, err
+	}
+	if err := s.Start(ctx); err != nil {
+		s.Close(ctx)
+		return nil, err
+	}
+	return func() {
+		// A job under way gets a while to finish; one cut short is taken up again by a
+		// replica after schedule.rescue_after, and finishes without repeating a step.
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		defer cancel()
+		if err := s.Close(sctx); err != nil {
+			a.Log.WithError(err).Warn("scheduled jobs stopped uncleanly")
+		}
+	}, nil
+}
+
 func newServeCmd(app func() *App) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "serve",
@@ -103,7 +143,8 @@ func newServeCmd(app func() *App) *cobra.Command {
 answers nothing else), and /healthz, /readyz and /metrics (GET and HEAD) on
 server.admin_addr, a listener of their own to keep off the public network. It answers
 followers' keywords from every issue in the store, in their language, and keeps its index
-up to date as issues are imported or published. SIGINT or SIGTERM stops it gracefully.`,
+up to date as issues are imported or published. It also runs the publications scheduled
+with wxpub publish --at (see wxpub schedule). SIGINT or SIGTERM stops it gracefully.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx, stop := cli.SignalContext(cmd.Context())
@@ -123,7 +164,7 @@ func (a *App) Ask(ctx context.Context, query string, asJSON bool) error {
 		return err
 	}
 	defer st.Close()
-	r, err := bot.Ask(ctx, st, query, reply.Config{Welcome: a.Config.Reply.Welcome, Menu: a.Config.Reply.Menu})
+	r, err := bot.Ask(ctx, st, query, reply.Config{Welcome: a.Config.Reply.Welcome, NoMatch: a.Config.Reply.NoMatch, Menu: a.Config.Reply.Menu})
 	if err != nil {
 		return err
 	}
