@@ -285,3 +285,14 @@ func (c *Client) decode(cl call, raw []byte) error {
 	}
 	return nil
 }
+
+// Call makes one API call the typed methods do not cover, with the client's token, errors
+// and timeouts: body is sent as JSON (nil: a GET) and a successful answer decoded into out
+// (nil: ignored). It is retried only when readOnly says repeating it is harmless.
+func (c *Client) Call(ctx context.Context, endpoint string, body, out any, readOnly bool) error {
+	cl := call{endpoint: endpoint, body: body, out: out, idempotent: readOnly}
+	if body == nil {
+		cl.method = http.MethodGet
+	}
+	return c.do(ctx, cl)
+}

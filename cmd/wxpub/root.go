@@ -60,6 +60,7 @@ Settings come from wxpub.yaml (or --config), WXPUB_* environment variables and f
 		newScheduleCmd(get),
 		newStatusCmd(get),
 		newApproveCmd(get),
+		newDoctorCmd(get),
 		cli.VersionCmd("wxpub", version),
 	)
 	cli.Polish(root)

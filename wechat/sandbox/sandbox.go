@@ -369,6 +369,8 @@ func (s *Sandbox) routes() {
 		"/cgi-bin/menu/get":                   s.handleMenuGet,
 		"/cgi-bin/menu/delete":                s.handleMenuDelete,
 		"/cgi-bin/get_current_selfmenu_info":  s.handleSelfMenuInfo,
+		"/datacube/getusersummary":            s.handleUserSummary,
+		"/datacube/getusercumulate":           s.handleUserCumulate,
 	}
 	s.endpoints["/cgi-bin/token"], s.endpoints["/cgi-bin/stable_token"] = true, true
 	for path, h := range api {
