@@ -61,6 +61,7 @@ Settings come from wxpub.yaml (or --config), WXPUB_* environment variables and f
 		newStatusCmd(get),
 		newApproveCmd(get),
 		newDoctorCmd(get),
+		newMenuCmd(get),
 		cli.VersionCmd("wxpub", version),
 	)
 	cli.Polish(root)
