@@ -1,6 +1,9 @@
 // Package sandbox is a local emulator of the WeChat Official Account API: access tokens,
-// image uploads, the draft box, free publishing, mass messages and customer-service messages,
-// with the documented request shapes, limits and errcodes. Every wxpub test and the quick
+// image uploads, the draft box, free publishing (and deleting), mass messages,
+// customer-service messages, the custom menu, call quotas and the follower analytics, with
+// the documented request shapes, limits and errcodes, and what differs per account: the
+// IP whitelist (40164), endpoints an unverified account may not call (48001) and daily
+// quotas (45009). Every wxpub test and the quick
 // start talk to it instead of the real API, so that code proven against it works live.
 //
 // It also lets tests inject latency and faults, records every call it received, and serves
