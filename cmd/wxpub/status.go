@@ -173,11 +173,13 @@ func (a *App) writeStatus(s issueStatus) {
 	w := a.Out
 	fmt.Fprintf(w, "Issue %d “%s” (%s)\n", s.Issue, s.Title, s.Date)
 	state := s.State
-	if s.ArticleURL != "" && (s.State == "published" || s.State == "sent") {
+	switch {
+	case s.State == "sent" && s.ArticleURL != "":
+		state = fmt.Sprintf("published %s · sent to all followers (msg_id %d)", s.ArticleURL, s.MassMsgID)
+	case s.State == "sent":
+		state = fmt.Sprintf("sent to all followers (msg_id %d)", s.MassMsgID)
+	case s.State == "published":
 		state += " " + s.ArticleURL
-	}
-	if s.MassMsgID != 0 {
-		state += fmt.Sprintf(" · sent to all followers (msg_id %d)", s.MassMsgID)
 	}
 	fmt.Fprintf(w, "  state:      %s\n", state)
 	if s.Draft != "" {
