@@ -233,7 +233,7 @@ func TestJSONContract(t *testing.T) {
 	x := index(t, false)
 	for q, want := range map[string][]string{
 		"区块链":  {`"type":"news"`, `"articles":[{"title":`, `"description":`, `"url":"` + url135 + `"`, `"pic_url":`, `"issue":135`, `"item_id":"135-2"`},
-		"个人信息": {`"type":"text"`, `"content":"与“个人信息”相关的内容：`, `"item_ids":["136-2","136-1","135-3","135-1"]`, `<a href=`},
+		"个人信息": {`"type":"text"`, `"content":"与“个人信息”相关的内容：`, `"item_ids":["`, `"136-1"`, `"136-2"`, `"135-3"`, `"135-1"`, `<a href=`},
 		"帮助":   {`"type":"text"`, `"item_ids":[]`},
 	} {
 		data, err := ask(t, x, text(q), Config{}).JSON()

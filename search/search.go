@@ -1,7 +1,10 @@
 // Package search is the keyword index over every item of every issue: Chinese text is
-// indexed as CJK bigrams, English text stemmed, titles weigh more than bodies, and among
-// equal matches the newer issue comes first. Searches run while issues are added or
-// replaced.
+// indexed as CJK bigrams (and single characters, for one-character queries), English text
+// stemmed; both are folded (full-width to ASCII, traditional to simplified) in the index
+// and in queries. A query naming a law, regulator or standard by any of its names (the
+// glossary) finds items that use any other. Titles weigh more than bodies, an exact
+// phrase more than scattered words, and among equal matches the newer issue comes first.
+// Searches run while issues are added or replaced.
 package search
 
 import (
@@ -11,15 +14,21 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"sort"
 	"strings"
+	"unicode/utf8"
 	"sync"
 	"sync/atomic"
 
 	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/analysis/analyzer/custom"
 	"github.com/blevesearch/bleve/v2/analysis/lang/cjk"
+	"github.com/blevesearch/bleve/v2/analysis/token/lowercase"
+	"github.com/blevesearch/bleve/v2/analysis/tokenizer/unicode"
 	"github.com/blevesearch/bleve/v2/analysis/lang/en"
 	"github.com/blevesearch/bleve/v2/index/scorch"
 	"github.com/blevesearch/bleve/v2/mapping"
+	"github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
 
 	"wxpub/issue"
@@ -55,6 +64,8 @@ type Hit struct {
 	Doc
 	Issue Issue
 	Score float64
+	// Partial: only some of the query's terms matched (no item had them all).
+	Partial bool
 }
 
 // Index is the search index. It is safe for concurrent use.
@@ -63,12 +74,17 @@ type Index struct {
 	dir    string
 	bodies BodySource
 
+	glossary *Glossary
+
 	mu     sync.RWMutex
 	docs   map[string]Doc
 	issues map[int]Issue
 	latest int
 	gen    atomic.Uint64
 }
+
+// SetGlossary replaces the glossary queries are expanded with (DefaultGlossary unless set).
+func (x *Index) SetGlossary(g *Glossary) { x.glossary = g }
 
 // BodySource gives the bodies of items by id. With one set, the index keeps titles only
 // and asks for the bodies of the items a search returns: for 10,000 items the bodies are
@@ -79,17 +95,35 @@ type BodySource func(ctx context.Context, ids []string) (map[string]issue.Text, 
 // before adding items.
 func (x *Index) SetBodySource(src BodySource) { x.bodies = src }
 
-// TitleBoost is how much more a match in a title counts than one in a body.
-const TitleBoost = 3.0
+// Weights of the fields and of an exact phrase.
+const (
+	// TitleBoost is how much more a match in a title counts than one in a body.
+	TitleBoost = 2.0
+	// PhraseBoost is added for the query's words in a row, as written.
+	PhraseBoost = 6.0
+	// UnigramBoost weighs a single character's match, below any whole word's.
+	UnigramBoost = 0.3
+)
+
+// analyzerUnigram indexes Chinese as single characters beside bigrams.
+const analyzerUnigram = "cjk_unigram"
 
 func newMapping() mapping.IndexMapping {
 	m := bleve.NewIndexMapping()
-	text := func(analyzer string) *mapping.FieldMapping {
+	if err := m.AddCustomTokenFilter("cjk_bigram_unigram", map[string]any{"type": cjk.BigramName, "output_unigram": true}); err != nil {
+		panic(err)
+	}
+	if err := m.AddCustomAnalyzer(analyzerUnigram, map[string]any{"type": custom.Name, "tokenizer": unicode.Name,
+		"token_filters": []string{cjk.WidthName, lowercase.Name, "cjk_bigram_unigram"}}); err != nil {
+		panic(err)
+	}
+	text := func(analyzer string, positions bool) *mapping.FieldMapping {
 		f := bleve.NewTextFieldMapping()
 		f.Analyzer = analyzer
 		f.Store = false
 		f.IncludeInAll = false
-		f.IncludeTermVectors = false
+		// Positions serve phrase matches (a form of a law, the query's words in a row).
+		f.IncludeTermVectors = positions
 		f.DocValues = false
 		return f
 	}
@@ -97,10 +131,12 @@ func newMapping() mapping.IndexMapping {
 	num.Store = false
 	num.IncludeInAll = false
 	dm := bleve.NewDocumentStaticMapping()
-	dm.AddFieldMappingsAt("title_zh", text(cjk.AnalyzerName))
-	dm.AddFieldMappingsAt("body_zh", text(cjk.AnalyzerName))
-	dm.AddFieldMappingsAt("title_en", text(en.AnalyzerName))
-	dm.AddFieldMappingsAt("body_en", text(en.AnalyzerName))
+	dm.AddFieldMappingsAt("title_zh", text(cjk.AnalyzerName, true))
+	dm.AddFieldMappingsAt("body_zh", text(cjk.AnalyzerName, true))
+	dm.AddFieldMappingsAt("title_en", text(en.AnalyzerName, true))
+	dm.AddFieldMappingsAt("body_en", text(en.AnalyzerName, true))
+	dm.AddFieldMappingsAt("title_zh1", text(analyzerUnigram, false))
+	dm.AddFieldMappingsAt("body_zh1", text(analyzerUnigram, false))
 	dm.AddFieldMappingsAt("issue", num)
 	m.DefaultMapping = dm
 	m.DefaultAnalyzer = en.AnalyzerName
@@ -120,7 +156,7 @@ func New() (*Index, error) {
 		os.RemoveAll(dir)
 		return nil, fmt.Errorf("search index: %w", err)
 	}
-	return &Index{idx: idx, dir: dir, docs: map[string]Doc{}, issues: map[int]Issue{}}, nil
+	return &Index{idx: idx, dir: dir, docs: map[string]Doc{}, issues: map[int]Issue{}, glossary: DefaultGlossary()}, nil
 }
 
 // Close releases the index and removes its folder.
@@ -133,11 +169,18 @@ func (x *Index) Close() error {
 }
 
 type fields struct {
-	TitleZh string  `json:"title_zh"`
-	BodyZh  string  `json:"body_zh"`
-	TitleEn string  `json:"title_en"`
-	BodyEn  string  `json:"body_en"`
-	Issue   float64 `json:"issue"`
+	TitleZh  string  `json:"title_zh"`
+	BodyZh   string  `json:"body_zh"`
+	TitleEn  string  `json:"title_en"`
+	BodyEn   string  `json:"body_en"`
+	TitleZh1 string  `json:"title_zh1"`
+	BodyZh1  string  `json:"body_zh1"`
+	Issue    float64 `json:"issue"`
+}
+
+func docFields(d Doc) fields {
+	tz, bz := fold(d.Title.Zh), fold(d.Body.Zh)
+	return fields{TitleZh: tz, BodyZh: bz, TitleEn: fold(d.Title.En), BodyEn: fold(d.Body.En), TitleZh1: tz, BodyZh1: bz, Issue: float64(d.IssueNumber)}
 }
 
 // Put adds an issue and its items, replacing what the index had of that issue. Searches
@@ -187,7 +230,7 @@ func (x *Index) putBatch(issues []Issue, docs [][]Doc) error {
 	x.mu.RUnlock()
 	for _, ds := range docs {
 		for _, d := range ds {
-			if err := b.Index(d.ItemID, fields{TitleZh: d.Title.Zh, BodyZh: d.Body.Zh, TitleEn: d.Title.En, BodyEn: d.Body.En, Issue: float64(d.IssueNumber)}); err != nil {
+			if err := b.Index(d.ItemID, docFields(d)); err != nil {
 				return fmt.Errorf("index item %s: %w", d.ItemID, err)
 			}
 		}
@@ -208,9 +251,17 @@ func (x *Index) putBatch(issues []Issue, docs [][]Doc) error {
 			x.docs[d.ItemID] = d
 			is.Items = append(is.Items, d.ItemID)
 		}
+		replacedLatest := is.Number == x.latest
 		x.issues[is.Number] = is
-		if is.Number > x.latest {
+		if cur, ok := x.issues[x.latest]; !ok || newer(is, cur) {
 			x.latest = is.Number
+		} else if replacedLatest {
+			// The newest issue's date changed: it may no longer be the newest.
+			for _, other := range x.issues {
+				if newer(other, x.issues[x.latest]) {
+					x.latest = other.Number
+				}
+			}
 		}
 	}
 	x.mu.Unlock()
@@ -236,7 +287,16 @@ func (x *Index) Issue(number int) (Issue, bool) {
 	return is, ok
 }
 
-// Latest returns the newest issue.
+// newer reports whether a is newer than b: by date (ISO dates compare as text), then by
+// number.
+func newer(a, b Issue) bool {
+	if a.Date != b.Date {
+		return a.Date > b.Date
+	}
+	return a.Number > b.Number
+}
+
+// Latest returns the newest issue, by date.
 func (x *Index) Latest() (Issue, bool) {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
@@ -288,19 +348,54 @@ func (x *Index) Tags() []string {
 }
 
 // Search returns up to limit items matching q, best first; among equal scores the newer
-// issue first. Every term must match in a field (Chinese is matched by its bigrams); when
-// no item has them all, half of them will do (at least two), so that "区块链监管" still
-// finds 区块链 but "量子计算" does not settle for 计算.
+// issue first. Every term must match (Chinese is matched by its bigrams; a concept of the
+// glossary by any of its forms); when no item has them all, half of them will do (at
+// least two), and the hits say they are partial, so that "区块链监管" still finds 区块链
+// but "量子计算" does not settle for 计算. A query of one Chinese character matches it
+// alone.
 func (x *Index) Search(ctx context.Context, q string, limit int) ([]Hit, error) {
+	hits, _, err := x.run(ctx, q, limit, false)
+	return hits, err
+}
+
+// Explanation says, for staff, how a query was read and why the first item won.
+type Explanation struct {
+	// Forms are the query as searched (folded; a second form for traditional input).
+	Forms []string
+	// Concepts are the glossary entries the query named, with every form searched.
+	Concepts []Concept
+	// Rest is what was searched as words.
+	Rest string
+	// Partial: no item had every term; items with half of them were taken.
+	Partial bool
+	Hits    []Hit
+	// Why is the first hit's score, broken down by field and term.
+	Why string
+}
+
+// Explain searches as Search does and says how.
+func (x *Index) Explain(ctx context.Context, q string, limit int) (Explanation, error) {
+	hits, why, err := x.run(ctx, q, limit, true)
+	ex := Explanation{Forms: queryForms(strings.TrimSpace(q)), Hits: hits, Why: why}
+	ex.Concepts, ex.Rest = x.glossary.Find(ex.Forms[0])
+	ex.Partial = len(hits) > 0 && hits[0].Partial
+	return ex, err
+}
+
+func (x *Index) run(ctx context.Context, q string, limit int, explain bool) ([]Hit, string, error) {
 	q = strings.TrimSpace(q)
 	if q == "" || limit <= 0 {
-		return nil, nil
+		return nil, "", nil
 	}
-	hits, err := x.search(ctx, q, limit, false)
+	forms := queryForms(q)
+	hits, why, err := x.search(ctx, forms, limit, false, explain)
 	if err == nil && len(hits) == 0 {
-		hits, err = x.search(ctx, q, limit, true)
+		hits, why, err = x.search(ctx, forms, limit, true, explain)
+		for i := range hits {
+			hits[i].Partial = true
+		}
 	}
-	return hits, err
+	return hits, why, err
 }
 
 var fieldsWeighted = []struct {
@@ -308,41 +403,165 @@ var fieldsWeighted = []struct {
 	boost           float64
 }{{"title_zh", cjk.AnalyzerName, TitleBoost}, {"body_zh", cjk.AnalyzerName, 1}, {"title_en", en.AnalyzerName, TitleBoost}, {"body_en", en.AnalyzerName, 1}}
 
-func (x *Index) search(ctx context.Context, q string, limit int, partial bool) ([]Hit, error) {
+// everyField matches text in each field, all of its terms in that field.
+func everyField(text string, zhOnly bool, boost float64) query.Query {
 	var qs []query.Query
 	for _, f := range fieldsWeighted {
-		if !partial {
-			m := bleve.NewMatchQuery(q)
-			m.SetField(f.field)
-			m.SetOperator(query.MatchQueryOperatorAnd)
-			m.SetBoost(f.boost)
+		if zhOnly && f.analyzer != cjk.AnalyzerName {
+			continue
+		}
+		m := bleve.NewMatchQuery(text)
+		m.SetField(f.field)
+		m.SetOperator(query.MatchQueryOperatorAnd)
+		m.SetBoost(f.boost * boost)
+		qs = append(qs, m)
+	}
+	return bleve.NewDisjunctionQuery(qs...)
+}
+
+// conceptQuery matches any form of a glossary entry, each as a phrase: Chinese forms in
+// the Chinese fields, English names and abbreviations in every field (Chinese text quotes
+// GDPR and EDPB as they are).
+func conceptQuery(c Concept) query.Query {
+	var qs []query.Query
+	for _, raw := range c.Entry.Forms() {
+		f := fold(raw)
+		for _, fw := range fieldsWeighted {
+			if hasHan(f) && fw.analyzer != cjk.AnalyzerName {
+				continue
+			}
+			var m query.Query
+			if strings.ContainsAny(f, " -") {
+				p := bleve.NewMatchPhraseQuery(f)
+				p.SetField(fw.field)
+				p.SetBoost(fw.boost)
+				m = p
+			} else {
+				mq := bleve.NewMatchQuery(f)
+				mq.SetField(fw.field)
+				mq.SetOperator(query.MatchQueryOperatorAnd)
+				mq.SetBoost(fw.boost)
+				m = mq
+			}
 			qs = append(qs, m)
-			continue
 		}
-		terms := x.terms(q, f.analyzer)
-		if len(terms) < 3 {
-			// Two terms are both needed: the first pass asked that already.
-			continue
+	}
+	return bleve.NewDisjunctionQuery(qs...)
+}
+
+// build is the query for one form of the text: every concept and every remaining term must
+// match (partial: half of them, at least two), and the words in a row score more.
+func (x *Index) build(form string, partial bool) query.Query {
+	concepts, rest := x.glossary.Find(form)
+	if len(concepts) == 0 {
+		if r := []rune(strings.TrimSpace(rest)); len(r) == 1 && isHan(r[0]) {
+			if partial {
+				return nil
+			}
+			var qs []query.Query
+			for _, f := range []struct {
+				field string
+				boost float64
+			}{{"title_zh1", TitleBoost * UnigramBoost}, {"body_zh1", UnigramBoost}} {
+				t := bleve.NewTermQuery(string(r))
+				t.SetField(f.field)
+				t.SetBoost(f.boost)
+				qs = append(qs, t)
+			}
+			return bleve.NewDisjunctionQuery(qs...)
 		}
-		var tq []query.Query
-		for _, t := range terms {
-			term := bleve.NewTermQuery(t)
-			term.SetField(f.field)
-			tq = append(tq, term)
+	}
+	var clauses []query.Query
+	for _, c := range concepts {
+		clauses = append(clauses, conceptQuery(c))
+	}
+	if !partial {
+		if rest != "" {
+			clauses = append(clauses, everyField(rest, false, 1))
 		}
-		d := bleve.NewDisjunctionQuery(tq...)
-		d.SetMin(float64(max(2, (len(terms)+1)/2)))
-		d.SetBoost(f.boost)
-		qs = append(qs, d)
+		if len(clauses) == 0 {
+			return nil
+		}
+		b := bleve.NewBooleanQuery()
+		b.AddMust(clauses...)
+		if strings.ContainsAny(strings.TrimSpace(form), " ") || utf8.RuneCountInString(form) > 2 {
+			var phrases []query.Query
+			for _, f := range fieldsWeighted {
+				p := bleve.NewMatchPhraseQuery(form)
+				p.SetField(f.field)
+				p.SetBoost(f.boost * PhraseBoost)
+				phrases = append(phrases, p)
+			}
+			b.AddShould(phrases...)
+		}
+		return b
+	}
+	// Each remaining term is a clause of its own, in whichever field it occurs.
+	var terms []query.Query
+	seen := map[string]bool{}
+	for _, f := range fieldsWeighted {
+		for _, t := range x.terms(rest, f.analyzer) {
+			// Chinese terms as the Chinese analyzer cuts them, the others as English's.
+			if seen[f.analyzer+t] || hasHan(t) != (f.analyzer == cjk.AnalyzerName) {
+				continue
+			}
+			seen[f.analyzer+t] = true
+			var per []query.Query
+			for _, g := range fieldsWeighted {
+				if g.analyzer != f.analyzer {
+					continue
+				}
+				tq := bleve.NewTermQuery(t)
+				tq.SetField(g.field)
+				tq.SetBoost(g.boost)
+				per = append(per, tq)
+			}
+			terms = append(terms, bleve.NewDisjunctionQuery(per...))
+		}
+	}
+	if len(clauses) > 0 {
+		// A named law or regulator is what the follower asks about: it must match (half of
+		// them when several are named), and the other words add to the score
+		// ("区块链监管" → 区块链).
+		if len(clauses) == 1 && len(terms) == 0 {
+			return nil // the first pass asked exactly this
+		}
+		named := bleve.NewDisjunctionQuery(clauses...)
+		named.SetMin(float64(max(1, len(clauses)/2)))
+		b := bleve.NewBooleanQuery()
+		b.AddMust(named)
+		b.AddShould(terms...)
+		return b
+	}
+	need := max(2, (len(terms)+1)/2)
+	if need >= len(terms) {
+		// Every term is needed: the first pass asked that already.
+		return nil
+	}
+	d := bleve.NewDisjunctionQuery(terms...)
+	d.SetMin(float64(need))
+	return d
+}
+
+func (x *Index) search(ctx context.Context, forms []string, limit int, partial, explain bool) ([]Hit, string, error) {
+	var qs []query.Query
+	for _, f := range forms {
+		if q := x.build(f, partial); q != nil {
+			qs = append(qs, q)
+		}
 	}
 	if len(qs) == 0 {
-		return nil, nil
+		return nil, "", nil
 	}
-	req := bleve.NewSearchRequestOptions(bleve.NewDisjunctionQuery(qs...), limit, 0, false)
+	req := bleve.NewSearchRequestOptions(bleve.NewDisjunctionQuery(qs...), limit, 0, explain)
 	req.SortBy([]string{"-_score", "-issue"})
 	res, err := x.idx.SearchInContext(ctx, req)
 	if err != nil {
-		return nil, fmt.Errorf("search %q: %w", q, err)
+		return nil, "", fmt.Errorf("search %q: %w", forms[0], err)
+	}
+	why := ""
+	if explain && len(res.Hits) > 0 && res.Hits[0].Expl != nil {
+		why = describe(res.Hits[0].Expl)
 	}
 	x.mu.RLock()
 	hits := make([]Hit, 0, len(res.Hits))
@@ -365,7 +584,46 @@ func (x *Index) search(ctx context.Context, q string, limit int, partial bool) (
 			}
 		}
 	}
-	return hits, nil
+	return hits, why, nil
+}
+
+// describe sums a score explanation by field and term: "title_zh:个人 0.81".
+func describe(e *search.Explanation) string {
+	type part struct {
+		what  string
+		score float64
+	}
+	var parts []part
+	var walk func(e *search.Explanation)
+	walk = func(e *search.Explanation) {
+		if e == nil {
+			return
+		}
+		// Leaves of a term's score read "weight(field:term^boost in id), product of:".
+		if strings.HasPrefix(e.Message, "weight(") {
+			what := strings.TrimPrefix(e.Message, "weight(")
+			if i := strings.IndexAny(what, "^ "); i > 0 {
+				what = what[:i]
+			}
+			parts = append(parts, part{what, e.Value})
+			return
+		}
+		for _, c := range e.Children {
+			walk(c)
+		}
+	}
+	walk(e)
+	sort.SliceStable(parts, func(i, j int) bool { return parts[i].score > parts[j].score })
+	var b strings.Builder
+	fmt.Fprintf(&b, "score %.3f", e.Value)
+	for i, p := range parts {
+		if i == 12 {
+			fmt.Fprintf(&b, ", … %d more", len(parts)-i)
+			break
+		}
+		fmt.Fprintf(&b, ", %s %.3f", p.what, p.score)
+	}
+	return b.String()
 }
 
 // terms analyses q as a field's analyzer would, each term once.

@@ -3,6 +3,8 @@ package search
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -54,11 +56,11 @@ func TestSearchLanguages(t *testing.T) {
 		all   []string
 	}{
 		{"区块链", "135-2", []string{"135-2"}},                        // a CJK word inside a Chinese body
-		{"接触者追踪", "136-3", []string{"136-3", "135-5"}},             // CJK in titles, newer and shorter first
+		{"接触者追踪", "136-3", []string{"136-3", "135-5", "135-4"}},    // CJK in titles, and by the glossary "contact tracing" in 135-4's English
 		{"Bluetooth", "135-5", []string{"135-5"}},                  // English body, any case
 		{"traced", "136-3", []string{"136-3", "135-5", "135-4"}},   // stemmed: traced ~ tracing
 		{"个人信息", "", []string{"136-2", "136-1", "135-3", "135-1"}}, // every bigram of it must be there
-		{"区块链监管", "135-2", []string{"135-2"}},                      // no item has every bigram: two of four will do
+		{"区块链监管", "135-2", []string{"135-2"}},                      // no item has both: the named concept alone, as partial
 		{"量子计算", "", nil},                                          // one bigram of three (计算 in 云计算) is not enough
 	}
 	for _, c := range cases {
@@ -234,5 +236,137 @@ func TestTagsAcrossSparseNumbers(t *testing.T) {
 	x.Put(Issue{Number: 5_000_000, Tags: []string{"new", "shared"}}, nil)
 	if got := strings.Join(x.Tags(), ","); got != "shared,new,old" {
 		t.Errorf("tags = %s", got)
+	}
+}
+
+func archiveIndex(t *testing.T) *Index {
+	t.Helper()
+	x := newIndex(t)
+	for _, f := range []string{"testdata/archive-137.md", "testdata/archive-138.md"} {
+		is, docs := fromFile(t, f)
+		if err := x.Put(is, docs); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return x
+}
+
+func first(t *testing.T, x *Index, q string) (string, []Hit) {
+	t.Helper()
+	hits, err := x.Search(context.Background(), q, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(hits) == 0 {
+		return "", nil
+	}
+	return hits[0].ItemID, hits
+}
+
+// Every name of a law, regulator or standard finds the items that use any other, in both
+// languages, Chinese-only items too.
+func TestGlossaryAliases(t *testing.T) {
+	x := archiveIndex(t)
+	for _, group := range [][]string{
+		{"CSL 罚款", "网络安全法 罚款", "网安法 罚款", "Cybersecurity Law fine"}, // 137-2 has no English
+		{"MLPS 测评", "等保 测评", "网络安全等级保护 测评"},
+		{"PIPL", "个人信息保护法", "Personal Information Protection Law", "個人資訊保護法"},
+		{"PBOC", "中国人民银行", "央行", "People's Bank of China"},
+	} {
+		want, _ := first(t, x, group[0])
+		if want == "" {
+			t.Errorf("%q finds nothing", group[0])
+			continue
+		}
+		for _, q := range group[1:] {
+			if got, _ := first(t, x, q); got != want {
+				t.Errorf("%q finds %s first, %q finds %s", group[0], want, q, got)
+			}
+		}
+	}
+	if got, _ := first(t, x, "CSL 罚款"); got != "137-2" {
+		t.Errorf("CSL 罚款 → %s, want 137-2", got)
+	}
+	// A Latin abbreviation matches whole words only: "dsl" is not inside "DSLR".
+	g := DefaultGlossary()
+	if cs, _ := g.Find(fold("dslr camera")); len(cs) != 0 {
+		t.Errorf("dslr: %+v", cs)
+	}
+	if cs, rest := g.Find(fold("个人信息保护法 罚款")); len(cs) != 1 || cs[0].Entry.Name() != "个人信息保护法" || rest != "罚款" {
+		t.Errorf("the longest form wins: %+v, rest %q", cs, rest)
+	}
+}
+
+// Traditional characters and full-width letters are folded in the index and the query.
+func TestFolding(t *testing.T) {
+	x := archiveIndex(t)
+	for q, want := range map[string]string{"網絡安全審查": "137-1", "資料出境": "138-1", "ＣＣＰＡ": "137-6", "Ｚｏｏｍ": "138-5"} {
+		if got, _ := first(t, x, q); got != want {
+			t.Errorf("%q → %q, want %s", q, got, want)
+		}
+	}
+}
+
+// One Chinese character finds the items that have it, titles first (longer queries match
+// words, never single characters).
+func TestSingleCharacter(t *testing.T) {
+	x := archiveIndex(t)
+	_, hits := first(t, x, "法")
+	if len(hits) < 3 {
+		t.Fatalf("法: %d hits", len(hits))
+	}
+	for _, h := range hits {
+		if !strings.Contains(h.Title.Zh+h.Body.Zh, "法") {
+			t.Errorf("%s has no 法", h.ItemID)
+		}
+	}
+	if !strings.Contains(hits[0].Title.Zh, "法") {
+		t.Errorf("法 in a title ranks below 法 in a body: %s first", hits[0].ItemID)
+	}
+}
+
+// A query of which no item has every term gets the items with some, marked partial.
+func TestPartialHits(t *testing.T) {
+	x := archiveIndex(t)
+	_, full := first(t, x, "GDPR 罚款")
+	_, part := first(t, x, "GDPR 区块链")
+	if len(full) == 0 || full[0].Partial {
+		t.Errorf("a full match marked partial: %+v", full)
+	}
+	if len(part) == 0 || !part[0].Partial || part[0].ItemID != "137-5" {
+		t.Errorf("partial: %+v", part)
+	}
+}
+
+// "Latest" is the newest by date, not the highest number.
+func TestLatestByDate(t *testing.T) {
+	x := newIndex(t)
+	x.Put(Issue{Number: 900, Date: "2019-01-07", Items: nil}, nil)
+	x.Put(Issue{Number: 139, Date: "2020-05-25"}, nil)
+	if is, _ := x.Latest(); is.Number != 139 {
+		t.Errorf("latest %d", is.Number)
+	}
+	// The newest issue re-dated into the past is no longer the latest.
+	x.Put(Issue{Number: 139, Date: "2018-12-31"}, nil)
+	if is, _ := x.Latest(); is.Number != 136 {
+		t.Errorf("after re-dating: latest %d", is.Number)
+	}
+}
+
+func TestGlossaryFile(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "g.yaml")
+	os.WriteFile(good, []byte("- zh: [立方律所]\n  en: [Lifang, Lifang & Partners]\n"), 0o644)
+	g, err := LoadGlossary(good)
+	if err != nil || g.Len() != DefaultGlossary().Len()+1 {
+		t.Fatalf("%v, %d entries", err, g.Len())
+	}
+	if cs, _ := g.Find(fold("lifang & partners 数据")); len(cs) != 1 {
+		t.Errorf("the firm's entry: %+v", cs)
+	}
+	bad := filepath.Join(dir, "bad.yaml")
+	os.WriteFile(bad, []byte("- zh: [a]\n  en: [b]\n- zh: [only]\n"), 0o644)
+	if _, err := LoadGlossary(bad); err == nil || !strings.Contains(err.Error(), bad+":3: an entry needs at least two names") {
+		t.Errorf("bad glossary: %v", err)
 	}
 }

@@ -1,0 +1,97 @@
+package reply
+
+import (
+	"context"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+
+	"go.yaml.in/yaml/v3"
+
+	"wxpub/issue"
+	"wxpub/search"
+)
+
+// relevanceFixtures are the issues the relevance set was written against, each published.
+var relevanceFixtures = []string{"../issue/testdata/sample-135.md", "../issue/testdata/variations.md",
+	"../search/testdata/archive-137.md", "../search/testdata/archive-138.md"}
+
+type judged struct {
+	Q    string   `yaml:"q"`
+	Want []string `yaml:"want"`
+	Kind string   `yaml:"kind"`
+}
+
+func relevanceIndex(t *testing.T) *search.Index {
+	t.Helper()
+	x, err := search.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { x.Close() })
+	for _, path := range relevanceFixtures {
+		is, err := issue.ParseFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var docs []search.Doc
+		for i, it := range is.Items() {
+			docs = append(docs, search.Doc{ItemID: it.ID, IssueNumber: is.Number, Position: i + 1, Title: it.Title, Body: it.Body})
+		}
+		url := "https://mp.weixin.qq.com/s/issue" + strings.TrimPrefix(docs[0].ItemID[:3], "")
+		if err := x.Put(search.Issue{Number: is.Number, Date: is.Date, Title: is.Title, ArticleURL: url, Digest: is.Digest, Tags: is.Tags}, docs); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return x
+}
+
+// MinPrecisionAt1 is the share of the relevance set whose first item must be one a careful
+// editor would pick.
+const MinPrecisionAt1 = 0.95
+
+// The relevance set scores its precision at 1 (logged; BENCHMARKS.md keeps the figure), and
+// no query gets a single news card for an item the editor would not pick.
+func TestRelevanceSet(t *testing.T) {
+	data, err := os.ReadFile("testdata/relevance.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var set []judged
+	if err := yaml.Unmarshal(data, &set); err != nil {
+		t.Fatal(err)
+	}
+	if len(set) < 60 {
+		t.Fatalf("the relevance set has %d queries; it needs at least 60", len(set))
+	}
+	x := relevanceIndex(t)
+	right := 0
+	for _, j := range set {
+		hits, err := x.Search(context.Background(), j.Q, 5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, h := range hits {
+			got = append(got, h.ItemID)
+		}
+		if len(got) > 0 && slices.Contains(j.Want, got[0]) {
+			right++
+		} else {
+			t.Logf("miss %-40q (%s): got %v, want one of %v", j.Q, j.Kind, got, j.Want)
+		}
+		r, err := Answer(context.Background(), Message{Type: "text", Content: j.Q}, x, Config{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Type == News && len(r.Articles) == 1 && r.Articles[0].ItemID != "" && !slices.Contains(j.Want, r.Articles[0].ItemID) {
+			t.Errorf("%q (%s): a confident card for %s, want one of %v", j.Q, j.Kind, r.Articles[0].ItemID, j.Want)
+		}
+	}
+	p := float64(right) / float64(len(set))
+	t.Logf("precision at 1: %d of %d = %.3f", right, len(set), p)
+	if p < MinPrecisionAt1 {
+		t.Errorf("precision at 1 is %.3f, below %.2f", p, MinPrecisionAt1)
+	}
+}

@@ -1,0 +1,57 @@
+package search
+
+import (
+	"strings"
+	"sync"
+
+	"github.com/longbridgeapp/opencc"
+	"golang.org/x/text/width"
+)
+
+// Text is folded the same way in the index and in queries: full-width letters and digits
+// to ASCII, traditional characters to simplified (OpenCC's t2s dictionary, character by
+// character, which leaves simplified text as it is), and lower case.
+
+var converters struct {
+	once      sync.Once
+	t2s, tw2s *opencc.OpenCC
+}
+
+func loadConverters() {
+	converters.once.Do(func() {
+		// The dictionaries are embedded in the module: New fails only on a bad name.
+		converters.t2s, _ = opencc.New("t2s")
+		converters.tw2s, _ = opencc.New("tw2sp")
+	})
+}
+
+// fold normalises text for matching.
+func fold(s string) string {
+	s = strings.ToLower(width.Fold.String(s))
+	if !hasHan(s) {
+		return s
+	}
+	loadConverters()
+	if out, err := converters.t2s.Convert(s); err == nil {
+		return out
+	}
+	return s
+}
+
+// queryForms are the forms a query is searched in: folded, and, when it was written in
+// traditional characters, also with Taiwan's words turned into the mainland's (資訊 →
+// 信息, 網路 → 网络), which a character mapping cannot do. That phrase mapping is not
+// applied to simplified text, where it would change words (程序 → 进程).
+func queryForms(q string) []string {
+	f := fold(q)
+	low := strings.ToLower(width.Fold.String(q))
+	if f == low {
+		return []string{f}
+	}
+	loadConverters()
+	tw, err := converters.tw2s.Convert(low)
+	if err != nil || tw == f {
+		return []string{f}
+	}
+	return []string{f, strings.ToLower(tw)}
+}
