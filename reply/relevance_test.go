@@ -2,13 +2,14 @@ package reply
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"slices"
-	"strings"
 	"testing"
 
 	"go.yaml.in/yaml/v3"
 
+	"wxpub/internal/synthetic"
 	"wxpub/issue"
 	"wxpub/search"
 )
@@ -23,29 +24,51 @@ type judged struct {
 	Kind string   `yaml:"kind"`
 }
 
-func relevanceIndex(t *testing.T) *search.Index {
+// relevanceIndex holds the fixtures, published, and beside them distractors synthetic
+// issues (older, unpublished) whose titles and bodies are the fixtures' own sentences
+// shuffled, as in an archive where many items repeat the same phrases.
+func relevanceIndex(t *testing.T, distractors int) *search.Index {
 	t.Helper()
 	x, err := search.New()
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { x.Close() })
+	var real []*issue.Issue
+	var issues []search.Issue
+	var docs [][]search.Doc
+	add := func(is *issue.Issue, url string) {
+		var ds []search.Doc
+		for i, it := range is.Items() {
+			ds = append(ds, search.Doc{ItemID: it.ID, IssueNumber: is.Number, Position: i + 1, Title: it.Title, Body: it.Body})
+		}
+		issues = append(issues, search.Issue{Number: is.Number, Date: is.Date, Title: is.Title, ArticleURL: url, Digest: is.Digest, Tags: is.Tags})
+		docs = append(docs, ds)
+	}
 	for _, path := range relevanceFixtures {
 		is, err := issue.ParseFile(path)
 		if err != nil {
 			t.Fatal(err)
 		}
-		var docs []search.Doc
-		for i, it := range is.Items() {
-			docs = append(docs, search.Doc{ItemID: it.ID, IssueNumber: is.Number, Position: i + 1, Title: it.Title, Body: it.Body})
-		}
-		url := "https://mp.weixin.qq.com/s/issue" + strings.TrimPrefix(docs[0].ItemID[:3], "")
-		if err := x.Put(search.Issue{Number: is.Number, Date: is.Date, Title: is.Title, ArticleURL: url, Digest: is.Digest, Tags: is.Tags}, docs); err != nil {
+		real = append(real, is)
+		add(is, fmt.Sprintf("https://mp.weixin.qq.com/s/issue%d", is.Number))
+	}
+	for _, src := range synthetic.Issues(synthetic.Options{From: real, Items: distractors, Seed: 7}) {
+		is, err := issue.Parse(src.Name, src.Markdown)
+		if err != nil {
 			t.Fatal(err)
 		}
+		add(is, "")
+	}
+	if err := x.PutAll(issues, docs); err != nil {
+		t.Fatal(err)
 	}
 	return x
 }
+
+// Distractors is how many synthetic items sit beside the fixtures in the relevance test:
+// a thousand issues of ten.
+const Distractors = 10000
 
 // MinPrecisionAt1 is the share of the relevance set whose first item must be one a careful
 // editor would pick.
@@ -65,7 +88,7 @@ func TestRelevanceSet(t *testing.T) {
 	if len(set) < 60 {
 		t.Fatalf("the relevance set has %d queries; it needs at least 60", len(set))
 	}
-	x := relevanceIndex(t)
+	x := relevanceIndex(t, Distractors)
 	right := 0
 	for _, j := range set {
 		hits, err := x.Search(context.Background(), j.Q, 5)

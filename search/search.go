@@ -18,6 +18,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 	"unicode/utf8"
 
 	"github.com/blevesearch/bleve/v2"
@@ -138,8 +139,10 @@ func newMapping() mapping.IndexMapping {
 	dm.AddFieldMappingsAt("title_zh1", text(analyzerUnigram, false))
 	dm.AddFieldMappingsAt("body_zh1", text(analyzerUnigram, false))
 	dm.AddFieldMappingsAt("issue", num)
+	dm.AddFieldMappingsAt("day", num)
 	m.DefaultMapping = dm
 	m.DefaultAnalyzer = en.AnalyzerName
+	m.ScoringModel = "bm25"
 	return m
 }
 
@@ -176,11 +179,18 @@ type fields struct {
 	TitleZh1 string  `json:"title_zh1"`
 	BodyZh1  string  `json:"body_zh1"`
 	Issue    float64 `json:"issue"`
+	// Day is the issue's date, in days since 1970, for the newest matches.
+	Day float64 `json:"day"`
 }
 
-func docFields(d Doc) fields {
+func docFields(d Doc, date string) fields {
 	tz, bz := fold(d.Title.Zh), fold(d.Body.Zh)
-	return fields{TitleZh: tz, BodyZh: bz, TitleEn: fold(d.Title.En), BodyEn: fold(d.Body.En), TitleZh1: tz, BodyZh1: bz, Issue: float64(d.IssueNumber)}
+	day := 0.0
+	if t, ok := issueTime(date); ok {
+		day = float64(t.Unix() / 86400)
+	}
+	return fields{TitleZh: tz, BodyZh: bz, TitleEn: fold(d.Title.En), BodyEn: fold(d.Body.En), TitleZh1: tz, BodyZh1: bz,
+		Issue: float64(d.IssueNumber), Day: day}
 }
 
 // Put adds an issue and its items, replacing what the index had of that issue. Searches
@@ -228,9 +238,9 @@ func (x *Index) putBatch(issues []Issue, docs [][]Doc) error {
 		}
 	}
 	x.mu.RUnlock()
-	for _, ds := range docs {
+	for i, ds := range docs {
 		for _, d := range ds {
-			if err := b.Index(d.ItemID, docFields(d)); err != nil {
+			if err := b.Index(d.ItemID, docFields(d, issues[i].Date)); err != nil {
 				return fmt.Errorf("index item %s: %w", d.ItemID, err)
 			}
 		}
@@ -398,22 +408,28 @@ func (x *Index) run(ctx context.Context, q string, limit int, explain bool) ([]H
 	return hits, why, err
 }
 
-var fieldsWeighted = []struct {
-	field, analyzer string
-	boost           float64
-}{{"title_zh", cjk.AnalyzerName, TitleBoost}, {"body_zh", cjk.AnalyzerName, 1}, {"title_en", en.AnalyzerName, TitleBoost}, {"body_en", en.AnalyzerName, 1}}
+// field is an indexed text field and its weight.
+type field struct {
+	name, analyzer string
+	boost          float64
+	title          bool
+}
+
+var (
+	allFields = []field{{"title_zh", cjk.AnalyzerName, TitleBoost, true}, {"body_zh", cjk.AnalyzerName, 1, false},
+		{"title_en", en.AnalyzerName, TitleBoost, true}, {"body_en", en.AnalyzerName, 1, false}}
+	titleFields = []field{allFields[0], allFields[2]}
+	bodyFields  = []field{allFields[1], allFields[3]}
+)
 
 // everyField matches text in each field, all of its terms in that field.
-func everyField(text string, zhOnly bool, boost float64) query.Query {
+func everyField(text string, fields []field) query.Query {
 	var qs []query.Query
-	for _, f := range fieldsWeighted {
-		if zhOnly && f.analyzer != cjk.AnalyzerName {
-			continue
-		}
+	for _, f := range fields {
 		m := bleve.NewMatchQuery(text)
-		m.SetField(f.field)
+		m.SetField(f.name)
 		m.SetOperator(query.MatchQueryOperatorAnd)
-		m.SetBoost(f.boost * boost)
+		m.SetBoost(f.boost)
 		qs = append(qs, m)
 	}
 	return bleve.NewDisjunctionQuery(qs...)
@@ -422,23 +438,23 @@ func everyField(text string, zhOnly bool, boost float64) query.Query {
 // conceptQuery matches any form of a glossary entry, each as a phrase: Chinese forms in
 // the Chinese fields, English names and abbreviations in every field (Chinese text quotes
 // GDPR and EDPB as they are).
-func conceptQuery(c Concept) query.Query {
+func conceptQuery(c Concept, fields []field) query.Query {
 	var qs []query.Query
 	for _, raw := range c.Entry.Forms() {
 		f := fold(raw)
-		for _, fw := range fieldsWeighted {
+		for _, fw := range fields {
 			if hasHan(f) && fw.analyzer != cjk.AnalyzerName {
 				continue
 			}
 			var m query.Query
 			if strings.ContainsAny(f, " -") {
 				p := bleve.NewMatchPhraseQuery(f)
-				p.SetField(fw.field)
+				p.SetField(fw.name)
 				p.SetBoost(fw.boost)
 				m = p
 			} else {
 				mq := bleve.NewMatchQuery(f)
-				mq.SetField(fw.field)
+				mq.SetField(fw.name)
 				mq.SetOperator(query.MatchQueryOperatorAnd)
 				mq.SetBoost(fw.boost)
 				m = mq
@@ -451,7 +467,7 @@ func conceptQuery(c Concept) query.Query {
 
 // build is the query for one form of the text: every concept and every remaining term must
 // match (partial: half of them, at least two), and the words in a row score more.
-func (x *Index) build(form string, partial bool) query.Query {
+func (x *Index) build(form string, partial bool, fields []field) query.Query {
 	concepts, rest := x.glossary.Find(form)
 	if len(concepts) == 0 {
 		if r := []rune(strings.TrimSpace(rest)); len(r) == 1 && isHan(r[0]) {
@@ -473,22 +489,22 @@ func (x *Index) build(form string, partial bool) query.Query {
 	}
 	var clauses []query.Query
 	for _, c := range concepts {
-		clauses = append(clauses, conceptQuery(c))
+		clauses = append(clauses, conceptQuery(c, fields))
 	}
 	if !partial {
 		if rest != "" {
-			clauses = append(clauses, everyField(rest, false, 1))
+			clauses = append(clauses, everyField(rest, fields))
 		}
 		if len(clauses) == 0 {
 			return nil
 		}
 		b := bleve.NewBooleanQuery()
 		b.AddMust(clauses...)
-		if strings.ContainsAny(strings.TrimSpace(form), " ") || utf8.RuneCountInString(form) > 2 {
+		if strings.Contains(strings.TrimSpace(form), " ") || (hasHan(form) && utf8.RuneCountInString(form) > 2) {
 			var phrases []query.Query
-			for _, f := range fieldsWeighted {
+			for _, f := range fields {
 				p := bleve.NewMatchPhraseQuery(form)
-				p.SetField(f.field)
+				p.SetField(f.name)
 				p.SetBoost(f.boost * PhraseBoost)
 				phrases = append(phrases, p)
 			}
@@ -499,7 +515,7 @@ func (x *Index) build(form string, partial bool) query.Query {
 	// Each remaining term is a clause of its own, in whichever field it occurs.
 	var terms []query.Query
 	seen := map[string]bool{}
-	for _, f := range fieldsWeighted {
+	for _, f := range fields {
 		for _, t := range x.terms(rest, f.analyzer) {
 			// Chinese terms as the Chinese analyzer cuts them, the others as English's.
 			if seen[f.analyzer+t] || hasHan(t) != (f.analyzer == cjk.AnalyzerName) {
@@ -507,12 +523,12 @@ func (x *Index) build(form string, partial bool) query.Query {
 			}
 			seen[f.analyzer+t] = true
 			var per []query.Query
-			for _, g := range fieldsWeighted {
+			for _, g := range fields {
 				if g.analyzer != f.analyzer {
 					continue
 				}
 				tq := bleve.NewTermQuery(t)
-				tq.SetField(g.field)
+				tq.SetField(g.name)
 				tq.SetBoost(g.boost)
 				per = append(per, tq)
 			}
@@ -543,17 +559,34 @@ func (x *Index) build(form string, partial bool) query.Query {
 	return d
 }
 
-func (x *Index) search(ctx context.Context, forms []string, limit int, partial, explain bool) ([]Hit, string, error) {
+// query is the query for every form of the text, over fields.
+func (x *Index) query(forms []string, partial bool, fields []field) query.Query {
 	var qs []query.Query
 	for _, f := range forms {
-		if q := x.build(f, partial); q != nil {
+		if q := x.build(f, partial, fields); q != nil {
 			qs = append(qs, q)
 		}
 	}
 	if len(qs) == 0 {
+		return nil
+	}
+	return bleve.NewDisjunctionQuery(qs...)
+}
+
+// TitleShare is what a title adds to the body's score, at most: half as much again.
+const TitleShare = 0.25
+
+// TitleOnly weighs an item that answers in its title alone, never in its body: a title
+// copying a sentence is not an answer.
+const TitleOnly = 0.25
+
+func (x *Index) search(ctx context.Context, forms []string, limit int, partial, explain bool) ([]Hit, string, error) {
+	q := x.query(forms, partial, allFields)
+	if q == nil {
 		return nil, "", nil
 	}
-	req := bleve.NewSearchRequestOptions(bleve.NewDisjunctionQuery(qs...), limit, 0, explain)
+	// More candidates than asked for, so that the title cap and recency can reorder them.
+	req := bleve.NewSearchRequestOptions(q, max(limit, candidates), 0, explain)
 	req.SortBy([]string{"-_score", "-issue"})
 	res, err := x.idx.SearchInContext(ctx, req)
 	if err != nil {
@@ -563,6 +596,49 @@ func (x *Index) search(ctx context.Context, forms []string, limit int, partial, 
 	if explain && len(res.Hits) > 0 && res.Hits[0].Expl != nil {
 		why = describe(res.Hits[0].Expl)
 	}
+	// The newest matches are candidates too, however they score: recency may lift them.
+	newest := bleve.NewSearchRequestOptions(q, candidates/2, 0, false)
+	newest.SortBy([]string{"-day", "-_score"})
+	recent, err := x.idx.SearchInContext(ctx, newest)
+	if err != nil {
+		return nil, "", fmt.Errorf("search %q: %w", forms[0], err)
+	}
+	seenHit := map[string]bool{}
+	for _, h := range res.Hits {
+		seenHit[h.ID] = true
+	}
+	for _, h := range recent.Hits {
+		if !seenHit[h.ID] {
+			res.Hits = append(res.Hits, h)
+		}
+	}
+	// How each candidate answers in its titles alone and in its bodies alone: a title
+	// counts at most as much as the body beside it ("a cap on title boosts"), so that an
+	// item whose title copies a sentence does not outrank the item whose body answers.
+	ids := make([]string, len(res.Hits))
+	for i, h := range res.Hits {
+		ids[i] = h.ID
+	}
+	titles, err := x.scores(ctx, x.query(forms, partial, titleFields), ids)
+	if err != nil {
+		return nil, "", err
+	}
+	bodies, err := x.scores(ctx, x.query(forms, partial, bodyFields), ids)
+	if err != nil {
+		return nil, "", err
+	}
+	for _, h := range res.Hits {
+		t, b := titles[h.ID], bodies[h.ID]
+		switch {
+		case b > 0:
+			h.Score = b + TitleShare*min(t, b)
+		case t > 0:
+			h.Score = t * TitleOnly
+		default:
+			// Matched across fields only (a law in the title, the rest in the body).
+			h.Score *= TitleOnly
+		}
+	}
 	x.mu.RLock()
 	hits := make([]Hit, 0, len(res.Hits))
 	for _, h := range res.Hits {
@@ -571,6 +647,10 @@ func (x *Index) search(ctx context.Context, forms []string, limit int, partial, 
 		}
 	}
 	x.mu.RUnlock()
+	x.rerank(hits)
+	if len(hits) > limit {
+		hits = hits[:limit]
+	}
 	if x.bodies != nil && len(hits) > 0 {
 		ids := make([]string, len(hits))
 		for i, h := range hits {
@@ -585,6 +665,68 @@ func (x *Index) search(ctx context.Context, forms []string, limit int, partial, 
 		}
 	}
 	return hits, why, nil
+}
+
+// candidates is how many hits the index returns for reordering.
+const candidates = 100
+
+// scores are q's scores of the documents ids, by id.
+func (x *Index) scores(ctx context.Context, q query.Query, ids []string) (map[string]float64, error) {
+	out := map[string]float64{}
+	if q == nil || len(ids) == 0 {
+		return out, nil
+	}
+	req := bleve.NewSearchRequestOptions(bleve.NewConjunctionQuery(bleve.NewDocIDQuery(ids), q), len(ids), 0, false)
+	res, err := x.idx.SearchInContext(ctx, req)
+	if err != nil {
+		return nil, fmt.Errorf("search: %w", err)
+	}
+	for _, h := range res.Hits {
+		out[h.ID] = h.Score
+	}
+	return out, nil
+}
+
+// RecencyHalfLife is the age, behind the newest issue, at which an item's score counts
+// half: a newsletter is news, and among items that say much the same followers want the
+// current one.
+const RecencyHalfLife = 90 * 24 * time.Hour
+
+// rerank orders hits by score weighed by recency, newest issue first among equals.
+func (x *Index) rerank(hits []Hit) {
+	x.mu.RLock()
+	newest, ok := x.issues[x.latest]
+	x.mu.RUnlock()
+	if !ok {
+		return
+	}
+	top, ok := issueTime(newest.Date)
+	if !ok {
+		return
+	}
+	for i := range hits {
+		if t, ok := issueTime(hits[i].Issue.Date); ok && t.Before(top) {
+			age := top.Sub(t)
+			hits[i].Score /= 1 + float64(age)/float64(RecencyHalfLife)
+		}
+	}
+	sort.SliceStable(hits, func(i, j int) bool {
+		if hits[i].Score != hits[j].Score {
+			return hits[i].Score > hits[j].Score
+		}
+		return newer(hits[i].Issue, hits[j].Issue)
+	})
+}
+
+// issueTime reads an issue's date: 2020-04-15, 2020-04, 2020.04.15 or 2020.
+func issueTime(date string) (time.Time, bool) {
+	d := strings.ReplaceAll(strings.TrimSpace(date), ".", "-")
+	for _, layout := range []string{"2006-01-02", "2006-01", "2006"} {
+		if t, err := time.Parse(layout, d); err == nil {
+			return t, true
+		}
+	}
+	return time.Time{}, false
 }
 
 // describe sums a score explanation by field and term: "title_zh:个人 0.81".

@@ -9,11 +9,9 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"math/rand/v2"
 	"os"
-	"strings"
-	"unicode"
 
+	"wxpub/internal/synthetic"
 	"wxpub/issue"
 	"wxpub/store"
 )
@@ -40,44 +38,14 @@ func run(dsn string, n int, samplePath string) error {
 	if err != nil {
 		return err
 	}
-	var zh, en []string
-	for _, it := range sample.Items() {
-		zh = append(zh, strings.Split(it.Body.Zh, "，")...)
-		en = append(en, strings.Split(it.Body.En, ", ")...)
-	}
-	rnd := rand.New(rand.NewPCG(1, 1))
-	pick := func(s []string, k int, sep string) string {
-		out := make([]string, k)
-		for i := range out {
-			out[i] = s[rnd.IntN(len(s))]
-		}
-		return strings.ReplaceAll(strings.Join(out, sep), "\n", " ")
-	}
-	// Numbers from 1000 up, clear of real issues' numbers.
-	per := 10
-	for k := 1; k*per <= n; k++ {
-		number := 999 + k
-		var md strings.Builder
-		fmt.Fprintf(&md, "No. %d\n\n2019.%02d\n\n## 网络安全周报 Weekly Review\n\n## 国内要闻 Domestic News\n", number, k%12+1)
-		for i := 0; i < per; i++ {
-			fmt.Fprintf(&md, "\n### %s第%d条\n\n%s。\n\n### %s item %d\n\n%s.\n", pick(zh, 1, ""), i+1, pick(zh, 8, "，"), capital(pick(en, 1, "")), i+1, pick(en, 8, ", "))
-		}
-		is, err := issue.Parse(fmt.Sprintf("seed-%d.md", number), []byte(md.String()))
+	for _, src := range synthetic.Issues(synthetic.Options{From: []*issue.Issue{sample}, Items: n, Seed: 1}) {
+		is, err := issue.Parse(src.Name, src.Markdown)
 		if err != nil {
-			return fmt.Errorf("issue %d: %w", number, err)
+			return fmt.Errorf("issue %d: %w", src.Number, err)
 		}
-		if err := st.SaveIssue(ctx, is, fmt.Sprint(number)); err != nil {
+		if err := st.SaveIssue(ctx, is, fmt.Sprint(src.Number)); err != nil {
 			return err
 		}
 	}
 	return nil
-}
-
-func capital(s string) string {
-	r := []rune(strings.TrimSpace(s))
-	if len(r) == 0 {
-		return ""
-	}
-	r[0] = unicode.ToUpper(r[0])
-	return string(r)
 }
