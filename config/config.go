@@ -168,6 +168,8 @@ type Reply struct {
 	Welcome string
 	// NoMatch opens the answer to a query that found nothing ("" for the built-in text).
 	NoMatch string
+	// Language answers messages with no letters (digits, emoji): zh or en.
+	Language string
 	// Menu maps menu button keys (CLICK events) to the queries they stand for. In the
 	// environment: WXPUB_REPLY_MENU="key=query;key2=query2".
 	Menu map[string]string
@@ -227,6 +229,7 @@ func (c *Config) settings() []setting {
 
 		{"reply.welcome", "", &c.Reply.Welcome},
 		{"reply.no_match", "", &c.Reply.NoMatch},
+		{"reply.language", "zh", &c.Reply.Language},
 		{"reply.menu", map[string]string{}, &c.Reply.Menu},
 
 		{"redis.addr", "", &c.Redis.Addr},
@@ -662,6 +665,9 @@ func (c *Config) validate() Errors {
 		if u, err := url.Parse(c.Server.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			bad("server.public_url", "%q is not an http(s) URL", c.Server.PublicURL)
 		}
+	}
+	if c.Reply.Language != "zh" && c.Reply.Language != "en" {
+		bad("reply.language", "%q is not zh or en", c.Reply.Language)
 	}
 	if c.Redis.DB < 0 {
 		bad("redis.db", "%d must not be negative", c.Redis.DB)

@@ -194,6 +194,8 @@ func TestEveryKeyFromFile(t *testing.T) {
 				val = "Europe/Berlin"
 			case "server.public_url":
 				val = "https://example.com/wechat"
+			case "reply.language":
+				val = "en"
 			}
 			typed = val
 		case *int:

@@ -5,7 +5,6 @@ package reply
 import (
 	"context"
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -21,6 +20,7 @@ type Index interface {
 	Search(ctx context.Context, q string, limit int) ([]search.Hit, error)
 	Issue(number int) (search.Issue, bool)
 	Latest() (search.Issue, bool)
+	Previous() (search.Issue, bool)
 	Item(id string) (search.Doc, bool)
 	Tags() []string
 }
@@ -45,6 +45,9 @@ type Config struct {
 	NoMatch string
 	// Menu maps a menu button's key to the query it stands for (reply.menu).
 	Menu map[string]string
+	// Language answers a message with no letters in it (digits, an emoji): zh or en
+	// (reply.language; "" is zh).
+	Language issue.Lang
 }
 
 // DefaultWelcome is the greeting when reply.welcome is empty.
@@ -169,12 +172,6 @@ func Answer(ctx context.Context, m Message, idx Index, cfg Config) (Reply, error
 	return Reply{Type: Text, Content: "目前只能读懂文字消息：请发送关键词，例如“个人信息”，或发送“帮助”。\nI can only read text for now: send a keyword such as “contact tracing”, or “help”."}, nil
 }
 
-var (
-	helpWords   = map[string]bool{"帮助": true, "help": true, "?": true, "？": true, "h": true, "使用帮助": true}
-	latestWords = map[string]bool{"最新": true, "最新一期": true, "latest": true, "new": true, "newest": true}
-	numberRe    = regexp.MustCompile(`(?i)^(?:第\s*(\d{1,6})\s*期|no\.?\s*(\d{1,6})|issue\s*(\d{1,6})|#?(\d{1,6}))$`)
-)
-
 // lang is the language of the answer: Chinese for a Chinese query, else English.
 func lang(q string) issue.Lang {
 	if issue.Detect(q) == issue.LangZh {
@@ -185,25 +182,29 @@ func lang(q string) issue.Lang {
 
 func answerText(ctx context.Context, q string, idx Index, cfg Config) (Reply, error) {
 	q = capRunes(strings.TrimSpace(q), MaxQueryRunes)
-	l := lang(q)
-	low := strings.ToLower(q)
-	switch {
-	case q == "" || helpWords[low]:
-		return help(l), nil
-	case latestWords[low]:
-		is, ok := idx.Latest()
+	l := replyLang(q, accountLang(cfg))
+	kind, n := intentOf(q)
+	switch kind {
+	case intentHelp:
+		return help(ctx, idx, l), nil
+	case intentEmpty, intentGreeting:
+		return greeting(ctx, idx, l), nil
+	case intentThanks:
+		if l == issue.LangZh {
+			return Reply{Type: Text, Content: "不客气！随时发送关键词查找周报内容，发送“最新”查看最新一期。"}, nil
+		}
+		return Reply{Type: Text, Content: "You're welcome! Send a keyword any time, or “latest” for the newest issue."}, nil
+	case intentLatest, intentPrevious:
+		get := idx.Latest
+		if kind == intentPrevious {
+			get = idx.Previous
+		}
+		is, ok := get()
 		if !ok {
 			return noIssues(l), nil
 		}
 		return issueReply(is, idx, l), nil
-	}
-	if m := numberRe.FindStringSubmatch(q); m != nil {
-		n := 0
-		for _, g := range m[1:] {
-			if g != "" {
-				n, _ = strconv.Atoi(g)
-			}
-		}
+	case intentNumber:
 		is, ok := idx.Issue(n)
 		if !ok {
 			if l == issue.LangZh {
@@ -220,13 +221,15 @@ func answerText(ctx context.Context, q string, idx Index, cfg Config) (Reply, er
 	if len(hits) == 0 {
 		return noMatch(q, idx, l, cfg.NoMatch), nil
 	}
-	if len(hits) == 1 || hits[0].Score >= leadRatio*hits[1].Score {
+	// One card only for a clear leader that answers the whole query: a partial match is a
+	// list that says so.
+	if !hits[0].Partial && (len(hits) == 1 || hits[0].Score >= leadRatio*hits[1].Score) {
 		is := hits[0].Issue
 		if is.ArticleURL != "" {
 			d := hits[0].Doc
 			return Reply{Type: News, Articles: []NewsArticle{{
-				Title:       d.Title.In(l),
-				Description: Snippet(d.Body.In(l), q, 120),
+				Title:       inLang(d.Title, l),
+				Description: describeItem(d, q, l),
 				URL:         is.ArticleURL,
 				PicURL:      is.CoverURL,
 				Issue:       d.IssueNumber,
@@ -241,18 +244,46 @@ func answerText(ctx context.Context, q string, idx Index, cfg Config) (Reply, er
 	return list(hits, q, l), nil
 }
 
+// chineseOnly marks, in an English reply, text that exists in Chinese only.
+const chineseOnly = " (Chinese only)"
+
+// inLang is text in the reply's language; in English, Chinese-only text says so rather
+// than appearing unannounced.
+func inLang(t issue.Text, l issue.Lang) string {
+	if l == issue.LangEn && t.En == "" && t.Zh != "" {
+		return t.Zh + chineseOnly
+	}
+	return t.In(l)
+}
+
+// describeItem is a news card's description: the snippet of the body around the query,
+// in the reply's language; for an English reply on a Chinese-only item, a note instead of
+// Chinese text.
+func describeItem(d search.Doc, q string, l issue.Lang) string {
+	if l == issue.LangEn && d.Body.En == "" {
+		return "This item is in Chinese only."
+	}
+	return Snippet(d.Body.In(l), q, 120)
+}
+
 // list answers with several items: title, issue and date, and a link to the issue.
 func list(hits []search.Hit, q string, l issue.Lang) Reply {
 	var b strings.Builder
-	if l == issue.LangZh {
+	partial := hits[0].Partial
+	switch {
+	case partial && l == issue.LangZh:
+		fmt.Fprintf(&b, "没有同时包含“%s”全部关键词的内容，以下是部分匹配：", clean(q, 20))
+	case partial:
+		fmt.Fprintf(&b, "Nothing has every word of “%s”; partial matches:", clean(q, 40))
+	case l == issue.LangZh:
 		fmt.Fprintf(&b, "与“%s”相关的内容：", clean(q, 20))
-	} else {
+	default:
 		fmt.Fprintf(&b, "Items about “%s”:", clean(q, 40))
 	}
 	r := Reply{Type: Text}
 	for i, h := range hits {
 		is := h.Issue
-		line := "\n" + strconv.Itoa(i+1) + ". " + h.Title.In(l) + " " + issueLabel(is, l)
+		line := "\n" + strconv.Itoa(i+1) + ". " + inLang(h.Title, l) + " " + issueLabel(is, l)
 		if is.ArticleURL != "" {
 			if l == issue.LangZh {
 				line += ` <a href="` + is.ArticleURL + `">阅读</a>`
@@ -261,7 +292,7 @@ func list(hits []search.Hit, q string, l issue.Lang) Reply {
 			}
 		}
 		if len(hits) == 1 {
-			line += "\n" + Snippet(h.Body.In(l), q, 120)
+			line += "\n" + describeItem(h.Doc, q, l)
 		}
 		if b.Len()+len(line) > MaxTextBytes {
 			break
@@ -344,11 +375,61 @@ func titles(is search.Issue, idx Index, l issue.Lang, limit int) string {
 	return strings.Join(parts, sep)
 }
 
-func help(l issue.Lang) Reply {
-	if l == issue.LangZh {
-		return Reply{Type: Text, Content: "发送关键词查找周报中的相关内容，中英文均可，例如“个人信息”“数据出境”“contact tracing”。\n发送“最新”查看最新一期；发送期号（如“135”或“第135期”）查看那一期。"}
+// accountLang is the account's language (reply.language), Chinese unless set.
+func accountLang(cfg Config) issue.Lang {
+	if cfg.Language == issue.LangNone {
+		return issue.LangZh
 	}
-	return Reply{Type: Text, Content: "Send a keyword to find items of the newsletter, in English or Chinese: “personal information”, “contact tracing”, “个人信息”.\nSend “latest” for the newest issue, or an issue number such as “135”."}
+	return cfg.Language
+}
+
+// exampleQueries are the keywords help may suggest, each shown only when it finds
+// something in the archive now.
+var exampleQueries = map[issue.Lang][]string{
+	issue.LangZh: {"个人信息", "数据出境", "网络安全法", "等保", "GDPR", "接触者追踪", "App", "罚款"},
+	issue.LangEn: {"personal information", "data export", "GDPR", "contact tracing", "cybersecurity review", "CCPA", "MIIT", "fine"},
+}
+
+// examples returns up to three example keywords that find something now.
+func examples(ctx context.Context, idx Index, l issue.Lang) []string {
+	var out []string
+	for _, q := range exampleQueries[l] {
+		if len(out) == 3 {
+			break
+		}
+		if hits, err := idx.Search(ctx, q, 1); err == nil && len(hits) > 0 && !hits[0].Partial {
+			out = append(out, q)
+		}
+	}
+	return out
+}
+
+func help(ctx context.Context, idx Index, l issue.Lang) Reply {
+	ex := examples(ctx, idx, l)
+	if l == issue.LangZh {
+		text := "发送关键词查找周报中的相关内容，中英文均可"
+		if len(ex) > 0 {
+			text += "，例如“" + strings.Join(ex, "”“") + "”"
+		}
+		return Reply{Type: Text, Content: text + "。\n发送“最新”查看最新一期，“上一期”查看前一期；发送期号（如“135”或“第135期”）查看那一期。"}
+	}
+	text := "Send a keyword to find items of the newsletter, in English or Chinese"
+	if len(ex) > 0 {
+		text += ": “" + strings.Join(ex, "”, “") + "”"
+	}
+	return Reply{Type: Text, Content: text + ".\nSend “latest” for the newest issue, “previous” for the one before, or an issue number such as “135”."}
+}
+
+// greeting answers hello, an emoji or anything without words: a short hello and how to
+// search.
+func greeting(ctx context.Context, idx Index, l issue.Lang) Reply {
+	h := help(ctx, idx, l)
+	if l == issue.LangZh {
+		h.Content = "您好！" + h.Content
+	} else {
+		h.Content = "Hello! " + h.Content
+	}
+	return h
 }
 
 func noIssues(l issue.Lang) Reply {
@@ -444,7 +525,7 @@ func answerEvent(ctx context.Context, m Message, idx Index, cfg Config) (Reply, 
 	case "click":
 		q, ok := cfg.Menu[m.EventKey]
 		if !ok {
-			return help(issue.LangZh), nil
+			return help(ctx, idx, accountLang(cfg)), nil
 		}
 		return answerText(ctx, q, idx, cfg)
 	}

@@ -145,8 +145,12 @@ func TestIssueReplies(t *testing.T) {
 	if r := ask(t, x, text("latest"), Config{}); !strings.Contains(r.Content, "01 MIIT Publishes") {
 		t.Errorf("latest en: %q", r.Content)
 	}
-	if r := ask(t, x, text("999"), Config{}); r.Type != Text || !strings.Contains(r.Content, "No. 999") {
+	// Digits alone carry no language: the account's (reply.language, zh unless set).
+	if r := ask(t, x, text("999"), Config{}); r.Type != Text || !strings.Contains(r.Content, "没有找到第999期") {
 		t.Errorf("missing issue: %+v", r)
+	}
+	if r := ask(t, x, text("999"), Config{Language: issue.LangEn}); r.Type != Text || !strings.Contains(r.Content, "No. 999") {
+		t.Errorf("missing issue, English account: %+v", r)
 	}
 	if r := ask(t, x, text("第999期"), Config{}); !strings.Contains(r.Content, "没有找到第999期") {
 		t.Errorf("missing issue zh: %+v", r)
@@ -155,7 +159,7 @@ func TestIssueReplies(t *testing.T) {
 
 func TestHelpAndNoMatch(t *testing.T) {
 	x := index(t, false)
-	for q, want := range map[string]string{"帮助": "发送关键词", "help": "Send a keyword", "?": "Send a keyword", "？": "Send a keyword"} {
+	for q, want := range map[string]string{"帮助": "发送关键词", "help": "Send a keyword", "?": "发送关键词", "？": "发送关键词"} {
 		if r := ask(t, x, text(q), Config{}); r.Type != Text || !strings.Contains(r.Content, want) {
 			t.Errorf("%q: %+v", q, r)
 		}
@@ -309,5 +313,116 @@ func TestPlain(t *testing.T) {
 	}
 	if got := (Reply{Type: None}).Plain(); got != "(no reply)" {
 		t.Errorf("none: %q", got)
+	}
+}
+
+// Snippets start and end at clauses or words, and drop what placeholder links leave.
+func TestSnippetBoundaries(t *testing.T) {
+	zh := "2020年4月15日，公安部发布新闻称，近日经中央领导批准，公安部与中央网信办牵头，建立打击危害公民个人信息和数据安全违法犯罪长效机制，旨在加强行业监管，加强宣传教育引导，构建保护公民个人信息和数据安全的社会治理格局。（查看更多）"
+	s := Snippet(zh, "长效机制", 40)
+	// After a clause mark, or (none within reach) at the query itself: never mid-phrase.
+	if !strings.HasPrefix(s, "…建立打击") && !strings.HasPrefix(s, "…长效机制") {
+		t.Errorf("zh start not at a clause: %q", s)
+	}
+	if s := Snippet(zh, "行业监管", 40); !strings.HasPrefix(s, "…旨在加强") {
+		t.Errorf("zh start not at its clause: %q", s)
+	}
+	if strings.Contains(Snippet(zh, "治理格局", 60), "查看更多") || strings.Contains(Snippet("短文。（查看更多）", "x", 60), "查看更多") {
+		t.Error("placeholder residue kept")
+	}
+	en := "On April 15, 2020, the Ministry of Public Security announced that recently, with the approval of the central leadership, the MPS and the Cyberspace Administration of China took the lead to establish a long-term mechanism to combat crimes against personal information and data security."
+	s = Snippet(en, "long-term mechanism", 80)
+	words := strings.Fields(strings.Trim(s, "…"))
+	for _, w := range []string{words[0], words[len(words)-1]} {
+		if !strings.Contains(en, " "+strings.TrimRight(w, ",.")) && !strings.HasPrefix(en, w) {
+			t.Errorf("cut inside a word: %q in %q", w, s)
+		}
+	}
+	if !strings.Contains(s, "long-term mechanism") {
+		t.Errorf("en snippet: %q", s)
+	}
+}
+
+// What followers type that is not a search, in both languages.
+func TestIntents(t *testing.T) {
+	x := index(t, true)
+	for _, c := range []struct {
+		q, want string
+	}{
+		{"最新一期", "第136期"}, {"最新", "第136期"}, {"latest issue", "No. 136"}, {"ＬＡＴＥＳＴ", "No. 136"},
+		{"上一期", "第135期"}, {"previous issue", "No. 135"},
+		{"第 135 期", "第135期"}, {"135期", "第135期"}, {"１３５", "第135期"}, {"No.135", "No. 135"}, {"issue 135", "No. 135"},
+		{"help pls", "Send a keyword"}, {"帮助", "发送关键词"}, {"怎么用？", "发送关键词"},
+		{"在吗", "您好！"}, {"你好", "您好！"}, {"hello", "Hello!"}, {"Hi!", "Hello!"},
+		{"谢谢", "不客气"}, {"thanks!", "You're welcome"},
+		{"👍", "您好！"}, {"？？", "发送关键词"}, {"。。。", "您好！"},
+	} {
+		r := ask(t, x, text(c.q), Config{})
+		got := r.Content
+		if r.Type == News {
+			got = r.Articles[0].Title
+		}
+		if !strings.Contains(got, c.want) {
+			t.Errorf("%q → %q, want %q", c.q, got, c.want)
+		}
+		if len(r.ItemIDs) > 0 && r.Type == Text && !strings.Contains(c.want, "期") && !strings.Contains(c.want, "No.") {
+			t.Errorf("%q was searched: %v", c.q, r.ItemIDs)
+		}
+	}
+	// An emoji on an English account is answered in English.
+	if r := ask(t, x, text("👍"), Config{Language: issue.LangEn}); !strings.HasPrefix(r.Content, "Hello!") {
+		t.Errorf("emoji, English account: %q", r.Content)
+	}
+}
+
+// Help suggests only keywords that find something in the archive now.
+func TestHelpSuggestsWhatFinds(t *testing.T) {
+	x := index(t, false)
+	for _, l := range []issue.Lang{issue.LangZh, issue.LangEn} {
+		ex := examples(context.Background(), x, l)
+		if len(ex) == 0 {
+			t.Fatalf("%v: no examples", l)
+		}
+		for _, q := range ex {
+			if hits, _ := x.Search(context.Background(), q, 1); len(hits) == 0 {
+				t.Errorf("help suggests %q, which finds nothing", q)
+			}
+		}
+	}
+	empty, err := search.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer empty.Close()
+	if r := ask(t, empty, text("帮助"), Config{}); strings.Contains(r.Content, "例如") {
+		t.Errorf("an empty archive's help suggests keywords: %q", r.Content)
+	}
+}
+
+// A query only partly matched gets the list, saying so, never one confident card.
+func TestPartialMatchIsAList(t *testing.T) {
+	x := index(t, true)
+	r := ask(t, x, text("区块链 量子"), Config{})
+	if r.Type != Text || !strings.Contains(r.Content, "部分匹配") || len(r.ItemIDs) == 0 || r.ItemIDs[0] != "135-2" {
+		t.Errorf("partial zh: %+v", r)
+	}
+	r = ask(t, x, text("blockchain quantum"), Config{})
+	if r.Type != Text || !strings.Contains(r.Content, "partial matches") {
+		t.Errorf("partial en: %+v", r)
+	}
+}
+
+// An English reply never shows Chinese unannounced: a Chinese-only item says so.
+func TestEnglishReplyOnChineseOnlyItem(t *testing.T) {
+	x := index(t, true)
+	r := ask(t, x, text("CAC illegal collection"), Config{})
+	var text string
+	if r.Type == News {
+		text = r.Articles[0].Title + " " + r.Articles[0].Description
+	} else {
+		text = r.Content
+	}
+	if !strings.Contains(text, "网信办通报") || !strings.Contains(text, "(Chinese only)") && !strings.Contains(text, "in Chinese only") {
+		t.Errorf("English reply on a Chinese-only item: %+v", r)
 	}
 }

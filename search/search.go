@@ -314,6 +314,23 @@ func (x *Index) Latest() (Issue, bool) {
 	return is, ok
 }
 
+// Previous returns the issue before the newest, by date.
+func (x *Index) Previous() (Issue, bool) {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	var prev Issue
+	found := false
+	for n, is := range x.issues {
+		if n == x.latest {
+			continue
+		}
+		if !found || newer(is, prev) {
+			prev, found = is, true
+		}
+	}
+	return prev, found
+}
+
 // Item returns one item (without its body when a BodySource is set).
 func (x *Index) Item(id string) (Doc, bool) {
 	x.mu.RLock()

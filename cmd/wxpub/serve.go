@@ -14,11 +14,22 @@ import (
 	"wxpub/bot"
 	"wxpub/config"
 	"wxpub/internal/cli"
+	"wxpub/issue"
 	"wxpub/publish"
 	"wxpub/reply"
 	"wxpub/store"
 	"wxpub/wechat"
 )
+
+// replyConfig is what replies are configured with.
+func (a *App) replyConfig() reply.Config {
+	r := a.Config.Reply
+	l := issue.LangZh
+	if r.Language == "en" {
+		l = issue.LangEn
+	}
+	return reply.Config{Welcome: r.Welcome, NoMatch: r.NoMatch, Menu: r.Menu, Language: l}
+}
 
 // service builds the configured account's message service over st.
 func (a *App) service(ctx context.Context, st *store.Store) (*bot.Service, error) {
@@ -26,7 +37,7 @@ func (a *App) service(ctx context.Context, st *store.Store) (*bot.Service, error
 	set := bot.Settings{Path: c.Server.Path, Token: c.WeChat.Token, Mode: wechat.EncodingMode(c.WeChat.EncodingMode),
 		MaxClockSkew: c.Server.MaxClockSkew, ReplyBudget: c.Server.ReplyBudget, RefreshInterval: c.Server.RefreshInterval,
 		MaxConnections: c.Server.MaxConnections, AnswerCacheBytes: c.Server.AnswerCacheBytes,
-		Reply: reply.Config{Welcome: c.Reply.Welcome, NoMatch: c.Reply.NoMatch, Menu: c.Reply.Menu}}
+		Reply: a.replyConfig()}
 	if c.WeChat.EncodingMode != config.ModePlain {
 		crypter, err := wechat.NewCrypter(c.WeChat.AppID, c.WeChat.AESKey, c.WeChat.AESKeyPrevious)
 		if err != nil {
@@ -164,7 +175,7 @@ func (a *App) Ask(ctx context.Context, query string, asJSON bool) error {
 		return err
 	}
 	defer st.Close()
-	r, err := bot.Ask(ctx, st, query, reply.Config{Welcome: a.Config.Reply.Welcome, NoMatch: a.Config.Reply.NoMatch, Menu: a.Config.Reply.Menu})
+	r, err := bot.Ask(ctx, st, query, a.replyConfig())
 	if err != nil {
 		return err
 	}
