@@ -48,6 +48,8 @@ type Settings struct {
 	AnswerCacheBytes int
 	// Reply is the account's reply settings (welcome, menu).
 	Reply reply.Config
+	// Index says where the search index persists and which glossary it reads queries with.
+	Index IndexOptions
 }
 
 // Sharing is what replicas share, through Redis: the replies kept for WeChat's retries,
@@ -111,7 +113,7 @@ func New(ctx context.Context, set Settings, st Store, shared Sharing, late Custo
 	if set.MaxConnections <= 0 {
 		set.MaxConnections = 1024
 	}
-	idx, sync, err := NewIndex(ctx, st)
+	idx, sync, err := NewIndex(ctx, st, set.Index)
 	if err != nil {
 		return nil, err
 	}

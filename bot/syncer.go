@@ -33,26 +33,43 @@ type Syncer struct {
 	known map[int]int64
 }
 
-// NewIndex builds an index of everything in st, with a syncer that keeps it up to date.
-// Item bodies stay in the store: the index asks for those of the items a search returns.
-func NewIndex(ctx context.Context, st Store) (*search.Index, *Syncer, error) {
-	idx, err := search.New()
+// IndexOptions say where the search index persists and how it reads queries.
+type IndexOptions struct {
+	// Dir keeps the index between runs (search.Open); "" builds a temporary one.
+	Dir string
+	// Glossary expands queries (nil: the built-in one).
+	Glossary *search.Glossary
+}
+
+// NewIndex opens the index of everything in st (persistent in opt.Dir, where only the
+// issues changed since it was last used are indexed again), with a syncer that keeps it
+// up to date. Item bodies stay in the store: the index asks for those of the items a
+// search returns.
+func NewIndex(ctx context.Context, st Store, opt IndexOptions) (*search.Index, *Syncer, error) {
+	idx, err := search.Open(opt.Dir)
 	if err != nil {
 		return nil, nil, err
 	}
 	idx.SetBodySource(st.ItemBodies)
-	s := &Syncer{st: st, idx: idx, known: map[int]int64{}}
-	if _, err := s.Refresh(ctx); err != nil {
+	if opt.Glossary != nil {
+		idx.SetGlossary(opt.Glossary)
+	}
+	s := &Syncer{st: st, idx: idx, known: idx.Revisions()}
+	n, err := s.Refresh(ctx)
+	if err != nil {
 		idx.Close()
 		return nil, nil, fmt.Errorf("build the search index: %w", err)
 	}
-	// Building the index needs far more memory than keeping it: hand the difference back
-	// to the system now, rather than when the runtime gets round to it.
-	debug.FreeOSMemory()
+	if n > 0 {
+		// Building the index needs far more memory than keeping it: hand the difference
+		// back to the system now, rather than when the runtime gets round to it.
+		debug.FreeOSMemory()
+	}
 	return idx, s, nil
 }
 
-// Refresh indexes the issues that changed since the last refresh; it returns how many.
+// Refresh indexes the issues that changed since the last refresh, and drops those gone
+// from the store; it returns how many changed.
 func (s *Syncer) Refresh(ctx context.Context) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -63,18 +80,33 @@ func (s *Syncer) Refresh(ctx context.Context) (int, error) {
 	var issues []search.Issue
 	var docs [][]search.Doc
 	var seen []store.Stamp
+	present := map[int]bool{}
 	for _, st := range stamps {
-		if s.known[st.Number] == st.Revision {
+		present[st.Number] = true
+		if rev, ok := s.known[st.Number]; ok && rev == st.Revision {
 			continue
 		}
 		is, ds, err := s.load(ctx, st.Number)
 		if err != nil {
 			return 0, err
 		}
+		is.Revision = st.Revision
 		issues, docs, seen = append(issues, is), append(docs, ds), append(seen, st)
 	}
+	var gone []int
+	for n := range s.known {
+		if !present[n] {
+			gone = append(gone, n)
+		}
+	}
+	if err := s.idx.Remove(gone...); err != nil {
+		return 0, err
+	}
+	for _, n := range gone {
+		delete(s.known, n)
+	}
 	if len(issues) == 0 {
-		return 0, nil
+		return len(gone), nil
 	}
 	if err := s.idx.PutAll(issues, docs); err != nil {
 		return 0, err
@@ -82,7 +114,7 @@ func (s *Syncer) Refresh(ctx context.Context) (int, error) {
 	for _, st := range seen {
 		s.known[st.Number] = st.Revision
 	}
-	return len(issues), nil
+	return len(issues) + len(gone), nil
 }
 
 // load reads one issue and its items from the store as the index holds them.
@@ -109,12 +141,18 @@ func (s *Syncer) load(ctx context.Context, number int) (search.Issue, []search.D
 }
 
 // Ask answers one text as a follower sending it would be answered, from an index built
-// of everything in st.
-func Ask(ctx context.Context, st Store, text string, cfg reply.Config) (reply.Reply, error) {
-	idx, _, err := NewIndex(ctx, st)
+// of everything in st; with explain, it also says how the search read the text and why
+// its first item won.
+func Ask(ctx context.Context, st Store, text string, cfg reply.Config, opt IndexOptions, explain bool) (reply.Reply, *search.Explanation, error) {
+	idx, _, err := NewIndex(ctx, st, opt)
 	if err != nil {
-		return reply.Reply{}, err
+		return reply.Reply{}, nil, err
 	}
 	defer idx.Close()
-	return reply.Answer(ctx, reply.Message{Type: "text", Content: text}, idx, cfg)
+	r, err := reply.Answer(ctx, reply.Message{Type: "text", Content: text}, idx, cfg)
+	if err != nil || !explain {
+		return r, nil, err
+	}
+	ex, err := idx.Explain(ctx, text, 5)
+	return r, &ex, err
 }

@@ -34,6 +34,7 @@ type Config struct {
 	Sandbox  Sandbox
 	Server   Server
 	Reply    Reply
+	Search   Search
 	Redis    Redis
 	// File is the config file that was read, "" when none was.
 	File string
@@ -154,6 +155,15 @@ type Server struct {
 	AnswerCacheBytes int
 }
 
+// Search configures the keyword index.
+type Search struct {
+	// IndexDir keeps the index between runs ("" beside the SQLite store, or
+	// ./wxpub-data/index with PostgreSQL).
+	IndexDir string
+	// Glossary is a file of more aliases for the built-in glossary ("" for none).
+	Glossary string
+}
+
 // Redis, when Addr is set, is shared by the replicas: the access token, the replies kept
 // for retries, and notices of changed issues.
 type Redis struct {
@@ -231,6 +241,9 @@ func (c *Config) settings() []setting {
 		{"reply.no_match", "", &c.Reply.NoMatch},
 		{"reply.language", "zh", &c.Reply.Language},
 		{"reply.menu", map[string]string{}, &c.Reply.Menu},
+
+		{"search.index_dir", "", &c.Search.IndexDir},
+		{"search.glossary", "", &c.Search.Glossary},
 
 		{"redis.addr", "", &c.Redis.Addr},
 		{"redis.password", "", &c.Redis.Password},

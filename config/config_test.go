@@ -196,6 +196,8 @@ func TestEveryKeyFromFile(t *testing.T) {
 				val = "https://example.com/wechat"
 			case "reply.language":
 				val = "en"
+			case "search.glossary":
+				val = ""
 			}
 			typed = val
 		case *int:

@@ -9,6 +9,7 @@ package search
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -31,6 +32,7 @@ import (
 	"github.com/blevesearch/bleve/v2/mapping"
 	"github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
+	"golang.org/x/sys/unix"
 
 	"wxpub/issue"
 )
@@ -57,6 +59,9 @@ type Issue struct {
 	Items []string
 	// Tags are its front matter's tags.
 	Tags []string
+	// Revision is the store's revision of the issue when it was indexed: a persistent
+	// index is brought up to date by the issues whose revision changed.
+	Revision int64
 }
 
 // Hit is one item that matched, with its score and the issue it belongs to: what a
@@ -71,9 +76,14 @@ type Hit struct {
 
 // Index is the search index. It is safe for concurrent use.
 type Index struct {
-	idx    bleve.Index
-	dir    string
-	bodies BodySource
+	idx  bleve.Index
+	dir  string
+	temp bool     // dir goes with Close
+	lock *os.File // this process's hold on a persistent index's folder
+
+	closeOnce sync.Once
+	closeErr  error
+	bodies    BodySource
 
 	glossary *Glossary
 
@@ -146,9 +156,28 @@ func newMapping() mapping.IndexMapping {
 	return m
 }
 
-// New returns an empty index. Its segments live in a temporary folder, memory-mapped: held
-// in the heap instead, 10,000 items cost 20 MB of resident memory that an idle server
-// does not need. The folder goes with Close; the index is rebuilt from the store at start.
+// mappingVersion changes whenever what is indexed or how does: a persistent index of
+// another version is rebuilt.
+const mappingVersion = "wxpub-index-3"
+
+// Internal keys of a persistent index: the version, the numbers of the issues it holds, and
+// each issue's record (its Issue and its items without bodies), written in the same
+// batch as the items, so that what the index holds and what it says it holds agree.
+var (
+	keyVersion = []byte("wxpub:version")
+	keyNumbers = []byte("wxpub:issues")
+)
+
+func keyIssue(n int) []byte { return []byte(fmt.Sprintf("wxpub:issue:%d", n)) }
+
+type record struct {
+	Issue Issue `json:"issue"`
+	Docs  []Doc `json:"docs"`
+}
+
+// New returns an empty index in a temporary folder, removed by Close. Its segments are
+// memory-mapped: held in the heap instead, 10,000 items cost 20 MB of resident memory
+// that an idle server does not need.
 func New() (*Index, error) {
 	dir, err := os.MkdirTemp("", "wxpub-index-")
 	if err != nil {
@@ -159,16 +188,202 @@ func New() (*Index, error) {
 		os.RemoveAll(dir)
 		return nil, fmt.Errorf("search index: %w", err)
 	}
-	return &Index{idx: idx, dir: dir, docs: map[string]Doc{}, issues: map[int]Issue{}, glossary: DefaultGlossary()}, nil
+	return wrap(idx, dir, true), nil
 }
 
-// Close releases the index and removes its folder.
-func (x *Index) Close() error {
-	err := x.idx.Close()
-	if rerr := os.RemoveAll(x.dir); err == nil {
-		err = rerr
+func wrap(idx bleve.Index, dir string, temp bool) *Index {
+	return &Index{idx: idx, dir: dir, temp: temp, docs: map[string]Doc{}, issues: map[int]Issue{}, glossary: DefaultGlossary()}
+}
+
+// slots is how many processes can hold a persistent index of one folder at once, each its
+// own copy (a bleve index is one process's): a server and a staff member's ask.
+const slots = 4
+
+// Open opens the persistent index in dir (creating it), with what it held when last
+// closed: only issues changed since need indexing again. It keeps no bodies: set a
+// BodySource. The folder holds up to four
+// copies, one per process using it at a time; when all are in use, or dir is "", the
+// index is a temporary one, built afresh.
+func Open(dir string) (*Index, error) {
+	if dir == "" {
+		return New()
 	}
-	return err
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("search index %s: %w", dir, err)
+	}
+	for slot := 0; slot < slots; slot++ {
+		path := filepath.Join(dir, fmt.Sprintf("index-%d", slot))
+		// A lock of our own, taken before bleve touches the folder: a bleve open that
+		// fails on another process's lock may already have tidied files away.
+		lock, err := os.OpenFile(path+".lock", os.O_RDWR|os.O_CREATE, 0o600)
+		if err != nil {
+			return nil, fmt.Errorf("search index %s: %w", dir, err)
+		}
+		if err := unix.Flock(int(lock.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
+			lock.Close()
+			continue // in use by another process
+		}
+		x, err := openSlot(path)
+		if err != nil {
+			lock.Close()
+			return nil, err
+		}
+		x.lock = lock
+		return x, nil
+	}
+	return New()
+}
+
+func openSlot(path string) (*Index, error) {
+	idx, err := bleve.OpenUsing(path, nil)
+	switch {
+	case err == nil:
+		if v, _ := idx.GetInternal(keyVersion); string(v) == mappingVersion {
+			x := wrap(idx, path, false)
+			if err := x.load(); err == nil {
+				return x, nil
+			}
+		}
+		// Another version, or records that do not read: start again.
+		idx.Close()
+		if err := os.RemoveAll(path); err != nil {
+			return nil, fmt.Errorf("search index %s: %w", path, err)
+		}
+	case errors.Is(err, bleve.ErrorIndexPathDoesNotExist):
+	default:
+		// Unreadable (a crash while it was created): start again.
+		if rerr := os.RemoveAll(path); rerr != nil {
+			return nil, fmt.Errorf("search index %s: %w", path, err)
+		}
+	}
+	idx, err = bleve.NewUsing(path, newMapping(), scorch.Name, scorch.Name, nil)
+	if err != nil {
+		return nil, fmt.Errorf("search index %s: %w", path, err)
+	}
+	if err := idx.SetInternal(keyVersion, []byte(mappingVersion)); err != nil {
+		idx.Close()
+		return nil, fmt.Errorf("search index %s: %w", path, err)
+	}
+	return wrap(idx, path, false), nil
+}
+
+// load reads what a persistent index holds into memory.
+func (x *Index) load() error {
+	raw, err := x.idx.GetInternal(keyNumbers)
+	if err != nil {
+		return err
+	}
+	var numbers []int
+	if len(raw) > 0 {
+		if err := json.Unmarshal(raw, &numbers); err != nil {
+			return err
+		}
+	}
+	for _, n := range numbers {
+		data, err := x.idx.GetInternal(keyIssue(n))
+		if err != nil {
+			return err
+		}
+		var rec record
+		if err := json.Unmarshal(data, &rec); err != nil {
+			return fmt.Errorf("issue %d: %w", n, err)
+		}
+		for _, d := range rec.Docs {
+			x.docs[d.ItemID] = d
+		}
+		x.issues[n] = rec.Issue
+		if cur, ok := x.issues[x.latest]; !ok || newer(rec.Issue, cur) {
+			x.latest = n
+		}
+	}
+	x.gen.Add(1)
+	return nil
+}
+
+// Revisions returns the store revision each issue was indexed at.
+func (x *Index) Revisions() map[int]int64 {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	out := make(map[int]int64, len(x.issues))
+	for n, is := range x.issues {
+		out[n] = is.Revision
+	}
+	return out
+}
+
+// Remove takes issues out of the index.
+func (x *Index) Remove(numbers ...int) error {
+	if len(numbers) == 0 {
+		return nil
+	}
+	b := x.idx.NewBatch()
+	gone := map[int]bool{}
+	x.mu.RLock()
+	for _, n := range numbers {
+		gone[n] = true
+		for _, id := range x.issues[n].Items {
+			b.Delete(id)
+		}
+		b.DeleteInternal(keyIssue(n))
+	}
+	var keep []int
+	for n := range x.issues {
+		if !gone[n] {
+			keep = append(keep, n)
+		}
+	}
+	x.mu.RUnlock()
+	if err := x.setNumbers(b, keep); err != nil {
+		return err
+	}
+	if err := x.idx.Batch(b); err != nil {
+		return fmt.Errorf("search index: %w", err)
+	}
+	x.mu.Lock()
+	for n := range gone {
+		for _, id := range x.issues[n].Items {
+			delete(x.docs, id)
+		}
+		delete(x.issues, n)
+	}
+	x.latest = 0
+	for n, is := range x.issues {
+		if cur, ok := x.issues[x.latest]; !ok || newer(is, cur) {
+			x.latest = n
+		}
+	}
+	x.mu.Unlock()
+	x.gen.Add(1)
+	return nil
+}
+
+func (x *Index) setNumbers(b *bleve.Batch, numbers []int) error {
+	if x.temp {
+		return nil
+	}
+	sort.Ints(numbers)
+	data, err := json.Marshal(numbers)
+	if err != nil {
+		return err
+	}
+	b.SetInternal(keyNumbers, data)
+	return nil
+}
+
+// Close releases the index (again: nothing); a temporary one's folder goes with it.
+func (x *Index) Close() error {
+	x.closeOnce.Do(func() {
+		x.closeErr = x.idx.Close()
+		if x.lock != nil {
+			x.lock.Close() // and with it the lock
+		}
+		if x.temp {
+			if err := os.RemoveAll(x.dir); x.closeErr == nil {
+				x.closeErr = err
+			}
+		}
+	})
+	return x.closeErr
 }
 
 type fields struct {
@@ -237,12 +452,40 @@ func (x *Index) putBatch(issues []Issue, docs [][]Doc) error {
 			}
 		}
 	}
+	numbers := map[int]bool{}
+	for n := range x.issues {
+		numbers[n] = true
+	}
 	x.mu.RUnlock()
 	for i, ds := range docs {
 		for _, d := range ds {
 			if err := b.Index(d.ItemID, docFields(d, issues[i].Date)); err != nil {
 				return fmt.Errorf("index item %s: %w", d.ItemID, err)
 			}
+		}
+		if !x.temp {
+			rec := record{Issue: issues[i]}
+			rec.Issue.Items = nil
+			for _, d := range ds {
+				d.Body = issue.Text{} // bodies come from the BodySource
+				rec.Docs = append(rec.Docs, d)
+				rec.Issue.Items = append(rec.Issue.Items, d.ItemID)
+			}
+			data, err := json.Marshal(rec)
+			if err != nil {
+				return err
+			}
+			b.SetInternal(keyIssue(issues[i].Number), data)
+			numbers[issues[i].Number] = true
+		}
+	}
+	if !x.temp {
+		list := make([]int, 0, len(numbers))
+		for n := range numbers {
+			list = append(list, n)
+		}
+		if err := x.setNumbers(b, list); err != nil {
+			return err
 		}
 	}
 	if err := x.idx.Batch(b); err != nil {

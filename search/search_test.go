@@ -370,3 +370,74 @@ func TestGlossaryFile(t *testing.T) {
 		t.Errorf("bad glossary: %v", err)
 	}
 }
+
+// A persistent index keeps what it holds between runs: reopened, it answers at once and
+// knows each issue's revision; a second process at the same time gets a copy of its own.
+func TestPersistentIndex(t *testing.T) {
+	dir := t.TempDir()
+	x, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, ad := fromFile(t, "../issue/testdata/sample-135.md")
+	b, bd := fromFile(t, "testdata/archive-137.md")
+	a.Revision, b.Revision = 11, 12
+	if err := x.PutAll([]Issue{a, b}, [][]Doc{ad, bd}); err != nil {
+		t.Fatal(err)
+	}
+	size := x.Size()
+	// Open while the first holds it: another copy, empty.
+	y, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if y.Size() != 0 || y.dir == x.dir {
+		t.Errorf("a second process shares the first's copy (%s, %d items)", y.dir, y.Size())
+	}
+	y.Close()
+	x.Close()
+
+	x, err = Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	if x.Size() != size {
+		t.Fatalf("reopened with %d items, want %d", x.Size(), size)
+	}
+	if rev := x.Revisions(); rev[135] != 11 || rev[137] != 12 {
+		t.Errorf("revisions %v", rev)
+	}
+	if got, _ := first(t, x, "网络安全审查"); got != "137-1" {
+		t.Errorf("reopened index finds %q", got)
+	}
+	if is, _ := x.Latest(); is.Number != 137 || len(is.Items) != 7 {
+		t.Errorf("latest %+v", is)
+	}
+	if err := x.Remove(137); err != nil {
+		t.Fatal(err)
+	}
+	x.Close()
+	x, err = Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := x.Issue(137); ok || x.Size() != len(ad) {
+		t.Errorf("after removing 137: %d items", x.Size())
+	}
+	if got, _ := first(t, x, "网络安全审查"); got != "" {
+		t.Errorf("a removed issue still found: %s", got)
+	}
+	// An index of another version is rebuilt, not misread.
+	if err := x.idx.SetInternal(keyVersion, []byte("old")); err != nil {
+		t.Fatal(err)
+	}
+	x.Close()
+	x, err = Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if x.Size() != 0 {
+		t.Errorf("an index of another version was kept: %d items", x.Size())
+	}
+}

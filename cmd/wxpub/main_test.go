@@ -244,3 +244,20 @@ func TestOutputPath(t *testing.T) {
 		t.Errorf("err = %v, want one naming %s", err, bad)
 	}
 }
+
+// ask --explain says how the query was read: the glossary concept, the words, the winner.
+func TestAskExplain(t *testing.T) {
+	t.Setenv("WXPUB_STORE_DSN", "sqlite://"+filepath.Join(t.TempDir(), "wxpub.db"))
+	if _, err := run(t, "import", "../../search/testdata/archive-137.md"); err != nil {
+		t.Fatal(err)
+	}
+	out, err := run(t, "ask", "--explain", "MLPS 测评")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"glossary:  \"mlps\" → any of 网络安全等级保护", "words:     测评", "1. 137-4", "first:     score"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("explain lacks %q:\n%s", want, out)
+		}
+	}
+}

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -17,6 +19,7 @@ import (
 	"wxpub/issue"
 	"wxpub/publish"
 	"wxpub/reply"
+	"wxpub/search"
 	"wxpub/store"
 	"wxpub/wechat"
 )
@@ -31,6 +34,27 @@ func (a *App) replyConfig() reply.Config {
 	return reply.Config{Welcome: r.Welcome, NoMatch: r.NoMatch, Menu: r.Menu, Language: l}
 }
 
+// indexOptions say where the keyword index persists (search.index_dir, else beside the
+// SQLite store, else ./wxpub-data/index) and which glossary it reads queries with.
+func (a *App) indexOptions() (bot.IndexOptions, error) {
+	opt := bot.IndexOptions{Dir: a.Config.Search.IndexDir}
+	if opt.Dir == "" {
+		opt.Dir = filepath.Join("wxpub-data", "index")
+		if path, ok := strings.CutPrefix(a.Config.Store.DSN, "sqlite://"); ok {
+			path, _, _ = strings.Cut(path, "?")
+			opt.Dir = filepath.Join(filepath.Dir(path), "index")
+		}
+	}
+	if g := a.Config.Search.Glossary; g != "" {
+		glossary, err := search.LoadGlossary(g)
+		if err != nil {
+			return opt, err
+		}
+		opt.Glossary = glossary
+	}
+	return opt, nil
+}
+
 // service builds the configured account's message service over st.
 func (a *App) service(ctx context.Context, st *store.Store) (*bot.Service, error) {
 	c := a.Config
@@ -38,6 +62,10 @@ func (a *App) service(ctx context.Context, st *store.Store) (*bot.Service, error
 		MaxClockSkew: c.Server.MaxClockSkew, ReplyBudget: c.Server.ReplyBudget, RefreshInterval: c.Server.RefreshInterval,
 		MaxConnections: c.Server.MaxConnections, AnswerCacheBytes: c.Server.AnswerCacheBytes,
 		Reply: a.replyConfig()}
+	var err error
+	if set.Index, err = a.indexOptions(); err != nil {
+		return nil, err
+	}
 	if c.WeChat.EncodingMode != config.ModePlain {
 		crypter, err := wechat.NewCrypter(c.WeChat.AppID, c.WeChat.AESKey, c.WeChat.AESKeyPrevious)
 		if err != nil {
@@ -168,14 +196,19 @@ with wxpub publish --at (see wxpub schedule). SIGINT or SIGTERM stops it gracefu
 	return c
 }
 
-// Ask prints what a follower sending query would get, from the store.
-func (a *App) Ask(ctx context.Context, query string, asJSON bool) error {
+// Ask prints what a follower sending query would get, from the store; with explain, how
+// the search read the query and why the first item won.
+func (a *App) Ask(ctx context.Context, query string, asJSON, explain bool) error {
 	st, err := a.openStore(ctx)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	r, err := bot.Ask(ctx, st, query, a.replyConfig())
+	opt, err := a.indexOptions()
+	if err != nil {
+		return err
+	}
+	r, ex, err := bot.Ask(ctx, st, query, a.replyConfig(), opt, explain)
 	if err != nil {
 		return err
 	}
@@ -185,8 +218,35 @@ func (a *App) Ask(ctx context.Context, query string, asJSON bool) error {
 			return err
 		}
 	}
-	_, err = fmt.Fprintln(a.Out, string(out))
-	return err
+	if _, err = fmt.Fprintln(a.Out, string(out)); err != nil || ex == nil {
+		return err
+	}
+	writeExplanation(a.Out, ex)
+	return nil
+}
+
+// writeExplanation says, for staff, how the search read a query and why its first item
+// won.
+func writeExplanation(w io.Writer, ex *search.Explanation) {
+	fmt.Fprintln(w, "\n--- how it was searched")
+	fmt.Fprintf(w, "query:     %s\n", strings.Join(ex.Forms, "  or  "))
+	for _, c := range ex.Concepts {
+		fmt.Fprintf(w, "glossary:  %q → any of %s\n", c.Used, strings.Join(c.Entry.Forms(), ", "))
+	}
+	if ex.Rest != "" {
+		fmt.Fprintf(w, "words:     %s (every one, in one field)\n", ex.Rest)
+	}
+	if ex.Partial {
+		fmt.Fprintln(w, "partial:   no item had every term; items with some of them were taken")
+	}
+	for i, h := range ex.Hits {
+		fmt.Fprintf(w, "%d. %-8s %.4f  No. %d %s  %s\n", i+1, h.ItemID, h.Score, h.Issue.Number, h.Issue.Date, h.Title.Joined())
+	}
+	if ex.Why != "" {
+		fmt.Fprintf(w, "first:     %s\n", ex.Why)
+		fmt.Fprintln(w, "           (bleve's score by field:term; then a title adds at most a quarter of its body's score,")
+		fmt.Fprintln(w, "            and scores halve every 90 days behind the newest issue)")
+	}
 }
 
 // Import adds issues to the store (and so to every server's index) without publishing.
@@ -204,6 +264,18 @@ func (a *App) Import(ctx context.Context, paths []string, url string) error {
 	}
 	defer st.Close()
 	imported, err := publish.New(nil, st, a.reporter(), nil).Import(ctx, paths...)
+	if len(imported) > 0 {
+		// Index them now, so that the next ask answers at once.
+		opt, oerr := a.indexOptions()
+		if oerr != nil {
+			return oerr
+		}
+		idx, _, ierr := bot.NewIndex(ctx, st, opt)
+		if ierr != nil {
+			return ierr
+		}
+		idx.Close()
+	}
 	for _, im := range imported {
 		if url != "" {
 			if err := st.SetIssueURLs(ctx, im.Issue.Number, url, ""); err != nil {
@@ -231,15 +303,16 @@ func newImportCmd(app func() *App) *cobra.Command {
 }
 
 func newAskCmd(app func() *App) *cobra.Command {
-	var asJSON bool
+	var asJSON, explain bool
 	c := &cobra.Command{
-		Use:   "ask [--json] QUERY",
+		Use:   "ask [--json] [--explain] QUERY",
 		Short: "Print what a follower sending QUERY would get",
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return app().Ask(cmd.Context(), strings.Join(args, " "), asJSON)
+			return app().Ask(cmd.Context(), strings.Join(args, " "), asJSON, explain)
 		},
 	}
+	c.Flags().BoolVar(&explain, "explain", false, "also show, for staff, which terms, glossary aliases and fields matched and why the first item won")
 	c.Flags().BoolVar(&asJSON, "json", false, `print {"type":"news","articles":[…]} or {"type":"text","content":"…","item_ids":[…]}`)
 	return c
 }
