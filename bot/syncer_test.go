@@ -5,7 +5,9 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
+	"time"
 
 	"wxpub/issue"
 	"wxpub/reply"
@@ -94,4 +96,39 @@ func TestIndexIsReusedAndRefreshedIncrementally(t *testing.T) {
 	if err != nil || len(hits) == 0 || hits[0].ItemID != "137-1" || hits[0].Body.Zh == "" {
 		t.Errorf("the changed issue: %+v %v", hits, err)
 	}
+}
+
+// BenchmarkArchiveSearch measures searches over a store named by WXPUB_BENCH_STORE, with
+// its index in WXPUB_BENCH_INDEX (bench/archive.sh sets both): the latency a follower's
+// query costs at archive scale, p99 reported beside the mean.
+func BenchmarkArchiveSearch(b *testing.B) {
+	dsn, dir := os.Getenv("WXPUB_BENCH_STORE"), os.Getenv("WXPUB_BENCH_INDEX")
+	if dsn == "" {
+		b.Skip("WXPUB_BENCH_STORE names the store to measure (bench/archive.sh)")
+	}
+	ctx := context.Background()
+	st, err := store.Open(ctx, dsn)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	idx, _, err := NewIndex(ctx, st, IndexOptions{Dir: dir})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer idx.Close()
+	queries := []string{"区块链", "contact tracing", "个人信息", "GDPR", "暗网", "personal information", "数据安全", "蓝牙", "CAC", "公安部 典型案例"}
+	lat := make([]time.Duration, 0, b.N)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		start := time.Now()
+		if _, err := reply.Answer(ctx, reply.Message{Type: "text", Content: queries[i%len(queries)]}, idx, reply.Config{}); err != nil {
+			b.Fatal(err)
+		}
+		lat = append(lat, time.Since(start))
+	}
+	b.StopTimer()
+	slices.Sort(lat)
+	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
+	b.ReportMetric(float64(idx.Size()), "items")
 }

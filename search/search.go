@@ -12,10 +12,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -88,9 +90,10 @@ type Index struct {
 	glossary *Glossary
 
 	mu     sync.RWMutex
-	docs   map[string]Doc
+	docs   map[string]Doc // every item; of a persistent index, those read so far
 	issues map[int]Issue
 	latest int
+	items  int // how many items the issues hold
 	gen    atomic.Uint64
 }
 
@@ -158,22 +161,20 @@ func newMapping() mapping.IndexMapping {
 
 // mappingVersion changes whenever what is indexed or how does: a persistent index of
 // another version is rebuilt.
-const mappingVersion = "wxpub-index-3"
+const mappingVersion = "wxpub-index-4"
 
-// Internal keys of a persistent index: the version, the numbers of the issues it holds, and
-// each issue's record (its Issue and its items without bodies), written in the same
-// batch as the items, so that what the index holds and what it says it holds agree.
+// Internal keys of a persistent index: the version; the catalog of issues it holds (each
+// Issue with its item IDs and revision), read whole at open; and each issue's items
+// without bodies, read when a search first returns one of them, so that a server over
+// 100,000 items does not hold every title. Records are written in the batch of their
+// items; the catalog after each PutAll (a catalog behind its records costs a re-index of
+// the issues it misses, nothing more).
 var (
 	keyVersion = []byte("wxpub:version")
-	keyNumbers = []byte("wxpub:issues")
+	keyCatalog = []byte("wxpub:catalog")
 )
 
 func keyIssue(n int) []byte { return []byte(fmt.Sprintf("wxpub:issue:%d", n)) }
-
-type record struct {
-	Issue Issue `json:"issue"`
-	Docs  []Doc `json:"docs"`
-}
 
 // New returns an empty index in a temporary folder, removed by Close. Its segments are
 // memory-mapped: held in the heap instead, 10,000 items cost 20 MB of resident memory
@@ -267,37 +268,60 @@ func openSlot(path string) (*Index, error) {
 	return wrap(idx, path, false), nil
 }
 
-// load reads what a persistent index holds into memory.
+// load reads a persistent index's catalog: its issues, not yet their items.
 func (x *Index) load() error {
-	raw, err := x.idx.GetInternal(keyNumbers)
+	raw, err := x.idx.GetInternal(keyCatalog)
 	if err != nil {
 		return err
 	}
-	var numbers []int
+	var catalog []Issue
 	if len(raw) > 0 {
-		if err := json.Unmarshal(raw, &numbers); err != nil {
+		if err := json.Unmarshal(raw, &catalog); err != nil {
 			return err
 		}
 	}
-	for _, n := range numbers {
-		data, err := x.idx.GetInternal(keyIssue(n))
-		if err != nil {
-			return err
-		}
-		var rec record
-		if err := json.Unmarshal(data, &rec); err != nil {
-			return fmt.Errorf("issue %d: %w", n, err)
-		}
-		for _, d := range rec.Docs {
-			x.docs[d.ItemID] = d
-		}
-		x.issues[n] = rec.Issue
-		if cur, ok := x.issues[x.latest]; !ok || newer(rec.Issue, cur) {
-			x.latest = n
+	for _, is := range catalog {
+		x.issues[is.Number] = is
+		x.items += len(is.Items)
+		if cur, ok := x.issues[x.latest]; !ok || newer(is, cur) {
+			x.latest = is.Number
 		}
 	}
 	x.gen.Add(1)
 	return nil
+}
+
+// doc returns an item, reading its issue's record from a persistent index the first time
+// (x.mu must not be held).
+func (x *Index) doc(id string) (Doc, bool) {
+	x.mu.RLock()
+	d, ok := x.docs[id]
+	x.mu.RUnlock()
+	if ok || x.temp {
+		return d, ok
+	}
+	n, err := strconv.Atoi(id[:max(0, strings.IndexByte(id, '-'))])
+	if err != nil {
+		return Doc{}, false
+	}
+	data, err := x.idx.GetInternal(keyIssue(n))
+	if err != nil || len(data) == 0 {
+		return Doc{}, false
+	}
+	var docs []Doc
+	if err := json.Unmarshal(data, &docs); err != nil {
+		return Doc{}, false
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if _, still := x.issues[n]; !still {
+		return Doc{}, false
+	}
+	for _, dd := range docs {
+		x.docs[dd.ItemID] = dd
+	}
+	d, ok = x.docs[id]
+	return d, ok
 }
 
 // Revisions returns the store revision each issue was indexed at.
@@ -326,16 +350,7 @@ func (x *Index) Remove(numbers ...int) error {
 		}
 		b.DeleteInternal(keyIssue(n))
 	}
-	var keep []int
-	for n := range x.issues {
-		if !gone[n] {
-			keep = append(keep, n)
-		}
-	}
 	x.mu.RUnlock()
-	if err := x.setNumbers(b, keep); err != nil {
-		return err
-	}
 	if err := x.idx.Batch(b); err != nil {
 		return fmt.Errorf("search index: %w", err)
 	}
@@ -344,6 +359,7 @@ func (x *Index) Remove(numbers ...int) error {
 		for _, id := range x.issues[n].Items {
 			delete(x.docs, id)
 		}
+		x.items -= len(x.issues[n].Items)
 		delete(x.issues, n)
 	}
 	x.latest = 0
@@ -354,19 +370,28 @@ func (x *Index) Remove(numbers ...int) error {
 	}
 	x.mu.Unlock()
 	x.gen.Add(1)
-	return nil
+	return x.saveCatalog()
 }
 
-func (x *Index) setNumbers(b *bleve.Batch, numbers []int) error {
+// saveCatalog writes the catalog of a persistent index.
+func (x *Index) saveCatalog() error {
 	if x.temp {
 		return nil
 	}
-	sort.Ints(numbers)
-	data, err := json.Marshal(numbers)
+	x.mu.RLock()
+	catalog := make([]Issue, 0, len(x.issues))
+	for _, is := range x.issues {
+		catalog = append(catalog, is)
+	}
+	x.mu.RUnlock()
+	sort.Slice(catalog, func(i, j int) bool { return catalog[i].Number < catalog[j].Number })
+	data, err := json.Marshal(catalog)
 	if err != nil {
 		return err
 	}
-	b.SetInternal(keyNumbers, data)
+	if err := x.idx.SetInternal(keyCatalog, data); err != nil {
+		return fmt.Errorf("search index: %w", err)
+	}
 	return nil
 }
 
@@ -435,7 +460,7 @@ func (x *Index) PutAll(issues []Issue, docs [][]Doc) error {
 		}
 		start = end
 	}
-	return nil
+	return x.saveCatalog()
 }
 
 func (x *Index) putBatch(issues []Issue, docs [][]Doc) error {
@@ -452,10 +477,6 @@ func (x *Index) putBatch(issues []Issue, docs [][]Doc) error {
 			}
 		}
 	}
-	numbers := map[int]bool{}
-	for n := range x.issues {
-		numbers[n] = true
-	}
 	x.mu.RUnlock()
 	for i, ds := range docs {
 		for _, d := range ds {
@@ -464,28 +485,16 @@ func (x *Index) putBatch(issues []Issue, docs [][]Doc) error {
 			}
 		}
 		if !x.temp {
-			rec := record{Issue: issues[i]}
-			rec.Issue.Items = nil
-			for _, d := range ds {
+			rec := make([]Doc, len(ds))
+			for k, d := range ds {
 				d.Body = issue.Text{} // bodies come from the BodySource
-				rec.Docs = append(rec.Docs, d)
-				rec.Issue.Items = append(rec.Issue.Items, d.ItemID)
+				rec[k] = d
 			}
 			data, err := json.Marshal(rec)
 			if err != nil {
 				return err
 			}
 			b.SetInternal(keyIssue(issues[i].Number), data)
-			numbers[issues[i].Number] = true
-		}
-	}
-	if !x.temp {
-		list := make([]int, 0, len(numbers))
-		for n := range numbers {
-			list = append(list, n)
-		}
-		if err := x.setNumbers(b, list); err != nil {
-			return err
 		}
 	}
 	if err := x.idx.Batch(b); err != nil {
@@ -496,14 +505,19 @@ func (x *Index) putBatch(issues []Issue, docs [][]Doc) error {
 		for _, old := range x.issues[is.Number].Items {
 			delete(x.docs, old)
 		}
-		is.Items = is.Items[:0]
+		x.items -= len(x.issues[is.Number].Items)
+		is.Items = nil
 		for _, d := range docs[i] {
 			if x.bodies != nil {
 				d.Body = issue.Text{}
 			}
-			x.docs[d.ItemID] = d
+			if x.temp {
+				// A persistent index reads items from its records when first needed.
+				x.docs[d.ItemID] = d
+			}
 			is.Items = append(is.Items, d.ItemID)
 		}
+		x.items += len(is.Items)
 		replacedLatest := is.Number == x.latest
 		x.issues[is.Number] = is
 		if cur, ok := x.issues[x.latest]; !ok || newer(is, cur) {
@@ -529,7 +543,7 @@ func (x *Index) Generation() uint64 { return x.gen.Load() }
 func (x *Index) Size() int {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	return len(x.docs)
+	return x.items
 }
 
 // Issue returns what the index knows of an issue.
@@ -575,12 +589,7 @@ func (x *Index) Previous() (Issue, bool) {
 }
 
 // Item returns one item (without its body when a BodySource is set).
-func (x *Index) Item(id string) (Doc, bool) {
-	x.mu.RLock()
-	defer x.mu.RUnlock()
-	d, ok := x.docs[id]
-	return d, ok
-}
+func (x *Index) Item(id string) (Doc, bool) { return x.doc(id) }
 
 // Tags returns the front-matter tags of every issue, the most used first.
 func (x *Index) Tags() []string {
@@ -698,7 +707,7 @@ func everyField(text string, fields []field) query.Query {
 // conceptQuery matches any form of a glossary entry, each as a phrase: Chinese forms in
 // the Chinese fields, English names and abbreviations in every field (Chinese text quotes
 // GDPR and EDPB as they are).
-func conceptQuery(c Concept, fields []field) query.Query {
+func conceptQuery(c Concept, fields []field, phrases bool) query.Query {
 	var qs []query.Query
 	for _, raw := range c.Entry.Forms() {
 		f := fold(raw)
@@ -707,7 +716,7 @@ func conceptQuery(c Concept, fields []field) query.Query {
 				continue
 			}
 			var m query.Query
-			if strings.ContainsAny(f, " -") {
+			if phrases && strings.ContainsAny(f, " -") {
 				p := bleve.NewMatchPhraseQuery(f)
 				p.SetField(fw.name)
 				p.SetBoost(fw.boost)
@@ -727,7 +736,12 @@ func conceptQuery(c Concept, fields []field) query.Query {
 
 // build is the query for one form of the text: every concept and every remaining term must
 // match (partial: half of them, at least two), and the words in a row score more.
-func (x *Index) build(form string, partial bool, fields []field) query.Query {
+//
+// Without phrases, forms and the query's words in a row are matched as words (every one
+// present): retrieving candidates from the whole archive that way is cheap, where phrase
+// matching would check positions in every item that has the words; phrases then score the
+// candidates alone.
+func (x *Index) build(form string, partial bool, fields []field, phrases bool) query.Query {
 	concepts, rest := x.glossary.Find(form)
 	if len(concepts) == 0 {
 		if r := []rune(strings.TrimSpace(rest)); len(r) == 1 && isHan(r[0]) {
@@ -749,7 +763,7 @@ func (x *Index) build(form string, partial bool, fields []field) query.Query {
 	}
 	var clauses []query.Query
 	for _, c := range concepts {
-		clauses = append(clauses, conceptQuery(c, fields))
+		clauses = append(clauses, conceptQuery(c, fields, phrases))
 	}
 	if !partial {
 		if rest != "" {
@@ -760,7 +774,7 @@ func (x *Index) build(form string, partial bool, fields []field) query.Query {
 		}
 		b := bleve.NewBooleanQuery()
 		b.AddMust(clauses...)
-		if strings.Contains(strings.TrimSpace(form), " ") || (hasHan(form) && utf8.RuneCountInString(form) > 2) {
+		if phrases && (strings.Contains(strings.TrimSpace(form), " ") || (hasHan(form) && utf8.RuneCountInString(form) > 2)) {
 			var phrases []query.Query
 			for _, f := range fields {
 				p := bleve.NewMatchPhraseQuery(form)
@@ -820,10 +834,10 @@ func (x *Index) build(form string, partial bool, fields []field) query.Query {
 }
 
 // query is the query for every form of the text, over fields.
-func (x *Index) query(forms []string, partial bool, fields []field) query.Query {
+func (x *Index) query(forms []string, partial bool, fields []field, phrases bool) query.Query {
 	var qs []query.Query
 	for _, f := range forms {
-		if q := x.build(f, partial, fields); q != nil {
+		if q := x.build(f, partial, fields, phrases); q != nil {
 			qs = append(qs, q)
 		}
 	}
@@ -841,13 +855,13 @@ const TitleShare = 0.25
 const TitleOnly = 0.25
 
 func (x *Index) search(ctx context.Context, forms []string, limit int, partial, explain bool) ([]Hit, string, error) {
-	q := x.query(forms, partial, allFields)
+	q := x.query(forms, partial, allFields, false)
 	if q == nil {
 		return nil, "", nil
 	}
 	// More candidates than asked for, so that the title cap and recency can reorder them.
+	// By score alone: a second sort key would read a doc value for every match.
 	req := bleve.NewSearchRequestOptions(q, max(limit, candidates), 0, explain)
-	req.SortBy([]string{"-_score", "-issue"})
 	res, err := x.idx.SearchInContext(ctx, req)
 	if err != nil {
 		return nil, "", fmt.Errorf("search %q: %w", forms[0], err)
@@ -856,10 +870,15 @@ func (x *Index) search(ctx context.Context, forms []string, limit int, partial, 
 	if explain && len(res.Hits) > 0 && res.Hits[0].Expl != nil {
 		why = describe(res.Hits[0].Expl)
 	}
-	// The newest matches are candidates too, however they score: recency may lift them.
-	newest := bleve.NewSearchRequestOptions(q, candidates/2, 0, false)
-	newest.SortBy([]string{"-day", "-_score"})
-	recent, err := x.idx.SearchInContext(ctx, newest)
+	// The best matches of the last RecencyHalfLife are candidates too, however they score
+	// against older ones: recency may lift them.
+	recentQ := query.Query(q)
+	if from, ok := x.recentFrom(); ok {
+		r := bleve.NewNumericRangeQuery(&from, nil)
+		r.SetField("day")
+		recentQ = bleve.NewConjunctionQuery(q, r)
+	}
+	recent, err := x.idx.SearchInContext(ctx, bleve.NewSearchRequestOptions(recentQ, candidates/2, 0, false))
 	if err != nil {
 		return nil, "", fmt.Errorf("search %q: %w", forms[0], err)
 	}
@@ -879,11 +898,11 @@ func (x *Index) search(ctx context.Context, forms []string, limit int, partial, 
 	for i, h := range res.Hits {
 		ids[i] = h.ID
 	}
-	titles, err := x.scores(ctx, x.query(forms, partial, titleFields), ids)
+	titles, err := x.scores(ctx, x.query(forms, partial, titleFields, true), ids)
 	if err != nil {
 		return nil, "", err
 	}
-	bodies, err := x.scores(ctx, x.query(forms, partial, bodyFields), ids)
+	bodies, err := x.scores(ctx, x.query(forms, partial, bodyFields, true), ids)
 	if err != nil {
 		return nil, "", err
 	}
@@ -899,14 +918,15 @@ func (x *Index) search(ctx context.Context, forms []string, limit int, partial, 
 			h.Score *= TitleOnly
 		}
 	}
-	x.mu.RLock()
 	hits := make([]Hit, 0, len(res.Hits))
 	for _, h := range res.Hits {
-		if d, ok := x.docs[h.ID]; ok {
-			hits = append(hits, Hit{Doc: d, Issue: x.issues[d.IssueNumber], Score: h.Score})
+		if d, ok := x.doc(h.ID); ok {
+			x.mu.RLock()
+			is := x.issues[d.IssueNumber]
+			x.mu.RUnlock()
+			hits = append(hits, Hit{Doc: d, Issue: is, Score: h.Score})
 		}
 	}
-	x.mu.RUnlock()
 	x.rerank(hits)
 	if len(hits) > limit {
 		hits = hits[:limit]
@@ -929,6 +949,18 @@ func (x *Index) search(ctx context.Context, forms []string, limit int, partial, 
 
 // candidates is how many hits the index returns for reordering.
 const candidates = 100
+
+// recentFrom is the first day of the RecencyHalfLife behind the newest issue.
+func (x *Index) recentFrom() (float64, bool) {
+	x.mu.RLock()
+	newest, ok := x.issues[x.latest]
+	x.mu.RUnlock()
+	t, ok2 := issueTime(newest.Date)
+	if !ok || !ok2 {
+		return 0, false
+	}
+	return float64(t.Add(-RecencyHalfLife).Unix() / 86400), true
+}
 
 // scores are q's scores of the documents ids, by id.
 func (x *Index) scores(ctx context.Context, q query.Query, ids []string) (map[string]float64, error) {
@@ -957,22 +989,19 @@ func (x *Index) rerank(hits []Hit) {
 	x.mu.RLock()
 	newest, ok := x.issues[x.latest]
 	x.mu.RUnlock()
-	if !ok {
-		return
-	}
-	top, ok := issueTime(newest.Date)
-	if !ok {
-		return
-	}
-	for i := range hits {
-		if t, ok := issueTime(hits[i].Issue.Date); ok && t.Before(top) {
-			age := top.Sub(t)
-			hits[i].Score /= 1 + float64(age)/float64(RecencyHalfLife)
+	if top, dated := issueTime(newest.Date); ok && dated {
+		for i := range hits {
+			if t, ok := issueTime(hits[i].Issue.Date); ok && t.Before(top) {
+				age := top.Sub(t)
+				hits[i].Score /= 1 + float64(age)/float64(RecencyHalfLife)
+			}
 		}
 	}
 	sort.SliceStable(hits, func(i, j int) bool {
-		if hits[i].Score != hits[j].Score {
-			return hits[i].Score > hits[j].Score
+		// Scores within a thousandth are equal: the same text scores a hair apart in
+		// segments written at different times.
+		if a, b := hits[i].Score, hits[j].Score; math.Abs(a-b) > 1e-3*max(a, b) {
+			return a > b
 		}
 		return newer(hits[i].Issue, hits[j].Issue)
 	})

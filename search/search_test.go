@@ -96,21 +96,24 @@ func sorted(s []string) []string {
 	return out
 }
 
-func TestTitlesOutweighBodiesAndNewerWins(t *testing.T) {
+// A title adds to a body that answers; a title alone, repeating the words without a body
+// about them, counts least; among equal matches the newer issue comes first.
+func TestTitleAddsToBodyAndNewerWins(t *testing.T) {
 	x, _ := New()
 	defer x.Close()
 	body := issue.Text{En: "A long report on many things, among them encryption standards and their review."}
 	x.Put(Issue{Number: 1}, []Doc{
 		{ItemID: "1-1", IssueNumber: 1, Title: issue.Text{En: "Quarterly report"}, Body: body},
-		{ItemID: "1-2", IssueNumber: 1, Title: issue.Text{En: "Encryption standards"}, Body: issue.Text{En: "A long report on many things, among them the review of rules."}},
+		{ItemID: "1-2", IssueNumber: 1, Title: issue.Text{En: "Encryption standards"}, Body: issue.Text{En: "The review of encryption rules, among many things."}},
+		{ItemID: "1-3", IssueNumber: 1, Title: issue.Text{En: "Encryption"}, Body: issue.Text{En: "A long report on many things, among them the review of rules."}},
 	})
 	x.Put(Issue{Number: 2}, []Doc{{ItemID: "2-1", IssueNumber: 2, Title: issue.Text{En: "Quarterly report"}, Body: body}})
 	got := ids(mustSearch(t, x, "encryption"))
-	if len(got) != 3 || got[0] != "1-2" {
-		t.Errorf("a title match must lead: %v", got)
+	if len(got) != 4 || got[0] != "1-2" || got[3] != "1-3" {
+		t.Errorf("title and body first, title alone last: %v", got)
 	}
 	// 1-1 and 2-1 are the same text: the newer issue first.
-	if got[1] != "2-1" || got[2] != "1-1" {
+	if len(got) == 4 && (got[1] != "2-1" || got[2] != "1-1") {
 		t.Errorf("equal matches not newest first: %v", got)
 	}
 }

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Measures answering at archive scale (the replies issue): `wxpub ask` at 10,000 items (wall
+# time including process start, the index already built), and `wxpub serve` at 100,000
+# items: the first build, start-up when the index exists, idle RSS, and the search
+# latency in process (a Go benchmark over the same store). Each figure is printed beside
+# its target. Loopback only; about 3 minutes.
+#
+#   bash bench/archive.sh [items for serve, default 100000]
+set -euo pipefail
+# Machines default to GOTOOLCHAIN=local and an older Go; wxpub is built and tested with
+# this release, which the Go module proxy serves as a toolchain.
+export GOTOOLCHAIN=go1.27.3
+cd "$(dirname "$0")/.."
+big=${1:-100000}
+work=$(mktemp -d)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+
+go build -o "$work/wxpub" ./cmd/wxpub
+go build -o "$work/seed" ./bench/seed
+ms() { echo "($2 - $1) * 1000" | bc | xargs printf '%.0f'; }
+
+# ask at 10,000 items: the first call builds the index, the next ones reuse it.
+export WXPUB_STORE_DSN="sqlite://$work/ask/wxpub.db"
+"$work/seed" -dsn "$WXPUB_STORE_DSN" -items 10000
+"$work/wxpub" import --url https://mp.weixin.qq.com/s/sample135 issue/testdata/sample-135.md >/dev/null
+t0=$(date +%s.%N); "$work/wxpub" ask 区块链 >/dev/null; t1=$(date +%s.%N)
+echo "ask, 10,000 items, first call (builds the index): $(ms "$t0" "$t1") ms"
+times=()
+for q in 区块链 "contact tracing" 个人信息 GDPR 暗网 "personal information" 数据安全 蓝牙 CAC 公安部 区块链 "contact tracing" 个人信息 GDPR 暗网 "personal information" 数据安全 蓝牙 CAC 公安部; do
+  t0=$(date +%s.%N); "$work/wxpub" ask "$q" >/dev/null; t1=$(date +%s.%N)
+  times+=("$(ms "$t0" "$t1")")
+done
+sorted=$(printf '%s\n' "${times[@]}" | sort -n)
+median=$(echo "$sorted" | sed -n "$(( (${#times[@]} + 1) / 2 ))p")
+worst=$(echo "$sorted" | tail -1)
+echo "ask, 10,000 items, index reused: median ${median} ms, worst ${worst} ms of ${#times[@]} (target < 100 ms)"
+
+# serve at $big items.
+export WXPUB_STORE_DSN="sqlite://$work/serve/wxpub.db"
+export WXPUB_WECHAT_TOKEN=benchtoken
+export WXPUB_SERVER_ADDR=127.0.0.1:18080
+export WXPUB_SERVER_ADMIN_ADDR=127.0.0.1:19090
+"$work/seed" -dsn "$WXPUB_STORE_DSN" -items "$big"
+serve() {
+  local start; start=$(date +%s.%N)
+  "$work/wxpub" serve --log-format json >"$work/serve.log" 2>&1 &
+  pids+=($!); serve_pid=$!
+  until curl -sf http://127.0.0.1:19090/readyz >/dev/null; do sleep 0.05; done
+  ready=$(echo "$(date +%s.%N) - $start" | bc | xargs printf '%.2f')
+}
+serve
+echo "serve, $big items, first build: ready in ${ready} s (target < 60 s)"
+kill "$serve_pid"; wait "$serve_pid" 2>/dev/null || true
+serve
+items=$(curl -s http://127.0.0.1:19090/metrics | awk '/^wxpub_index_items/ {print $2}')
+echo "serve, $big items, index exists: ready in ${ready} s with ${items} items (target < 3 s)"
+sleep 8
+echo "serve, $big items, idle RSS: $(awk '/VmRSS/ {print int($2/1024)}' /proc/$serve_pid/status) MB (target < 100 MB)"
+kill "$serve_pid"; wait "$serve_pid" 2>/dev/null || true
+
+# Search latency in process over the same index.
+WXPUB_BENCH_STORE="$WXPUB_STORE_DSN" WXPUB_BENCH_INDEX="$work/serve/index" \
+  go test ./bot -run '^$' -bench BenchmarkArchiveSearch -benchtime 200x | grep -E 'Benchmark|p99'
