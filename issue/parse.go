@@ -17,22 +17,13 @@ import (
 	"github.com/yuin/goldmark/extension"
 	east "github.com/yuin/goldmark/extension/ast"
 	"github.com/yuin/goldmark/text"
+
+	"wxpub/internal/fileline"
 )
 
 // Error is a problem with an issue's source that stops it from being used. It names the
 // file and, where it is known, the line.
-type Error struct {
-	File string
-	Line int
-	Msg  string
-}
-
-func (e *Error) Error() string {
-	if e.Line > 0 {
-		return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)
-	}
-	return fmt.Sprintf("%s: %s", e.File, e.Msg)
-}
+type Error = fileline.Error
 
 // ErrNoItems is wrapped by the error for a source in which no news item was found.
 var ErrNoItems = errors.New("no news items found")

@@ -18,6 +18,8 @@ import (
 	"github.com/pmezard/go-difflib/difflib"
 	sdkmenu "github.com/silenceper/wechat/v2/officialaccount/menu"
 	"go.yaml.in/yaml/v3"
+
+	"wxpub/internal/fileline"
 )
 
 // Button is one button of the menu, as menu.yaml writes it. A button with Sub opens a
@@ -57,18 +59,7 @@ var types = map[string]bool{"click": true, "view": true, miniprogram: true, "sca
 	"article_id": true, "article_view_limited": true}
 
 // Error is a problem with the menu file, at a line of it.
-type Error struct {
-	File string
-	Line int
-	Msg  string
-}
-
-func (e *Error) Error() string {
-	if e.Line > 0 {
-		return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)
-	}
-	return fmt.Sprintf("%s: %s", e.File, e.Msg)
-}
+type Error = fileline.Error
 
 // Errors are every problem found in one file.
 type Errors []*Error
