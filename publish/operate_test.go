@@ -206,3 +206,57 @@ func TestAccountWithoutFreepublish(t *testing.T) {
 		}
 	}
 }
+
+// The draft is read back after it is sent: what WeChat's editor did not keep is reported;
+// lost text stops the run after the preview and before publishing.
+func TestDraftReadBack(t *testing.T) {
+	e := newEnv(t, sandbox.Options{})
+	res, err := e.run(sampleIssue, Options{Publish: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Kept == nil || !res.Kept.OK() {
+		t.Errorf("the sample as rendered is not kept whole: %+v", res.Kept)
+	}
+
+	// A filter the documentation does not describe: a style property, and a sentence.
+	e = newEnv(t, sandbox.Options{EditorFilter: func(c string) string {
+		return strings.Replace(strings.ReplaceAll(c, "line-height", "x-removed"), "公安部发布新闻称", "", 1)
+	}})
+	opt := Options{Publish: true, PreviewTo: []wechat.Recipient{{WxName: "staff-li"}}}
+	res, err = e.run(sampleIssue, opt)
+	var lost *TextLostError
+	if !errors.As(err, &lost) || !strings.Contains(err.Error(), "公安部发布新闻称") {
+		t.Fatalf("lost text: %v", err)
+	}
+	if c := e.counts(); c.previews != 1 || c.published != 0 {
+		t.Errorf("lost text: %+v (want the preview, no publish)", c)
+	}
+	if res == nil || !strings.Contains(res.Kept.String(), "style line-height") {
+		t.Errorf("the filtered style is not reported: %+v", res)
+	}
+
+	// Only a style filtered: reported, and the run goes on.
+	e = newEnv(t, sandbox.Options{EditorFilter: func(c string) string { return strings.ReplaceAll(c, "line-height", "x-removed") }})
+	res, err = e.run(sampleIssue, Options{Publish: true})
+	if err != nil || res.ArticleURL == "" || res.Kept.OK() || len(res.Kept.LostText) != 0 {
+		t.Errorf("a filtered style: %+v %v", res, err)
+	}
+}
+
+func TestCompareKept(t *testing.T) {
+	sent := `<section id="top" style="position:absolute;color:red"><p>第一段。</p><img src="http://mmbiz/a.png"><img src="http://x/b.png"><style>p{}</style><p>Second <b>para</b>.</p></section>`
+	kept := `<section style="color:red"><p>第一段。</p><img src="http://mmbiz/a.png"><p>Second <b>para</b>.</p></section>`
+	k := compareKept(sent, kept)
+	if len(k.LostText) != 0 || len(k.DroppedImages) != 1 || k.DroppedImages[0] != "http://x/b.png" {
+		t.Errorf("%+v", k)
+	}
+	for _, want := range []string{"<style> ×1", "id attribute ×1", "style position ×1"} {
+		if !strings.Contains(k.String(), want) {
+			t.Errorf("%q lacks %q", k, want)
+		}
+	}
+	if k := compareKept(`<p>a  b</p>`, "<p>a b</p>\n"); !k.OK() {
+		t.Errorf("re-serialised markup is a difference: %+v", k)
+	}
+}

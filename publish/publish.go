@@ -34,6 +34,7 @@ type API interface {
 	Materials(ctx context.Context, offset, count int) (int, []wechat.Material, error)
 	AddDraft(ctx context.Context, articles ...wechat.DraftArticle) (string, error)
 	UpdateDraft(ctx context.Context, mediaID string, index int, a wechat.DraftArticle) error
+	GetDraft(ctx context.Context, mediaID string) ([]wechat.SavedArticle, error)
 	Drafts(ctx context.Context, offset, count int, withContent bool) (int, []wechat.DraftItem, error)
 	SubmitPublish(ctx context.Context, mediaID string) (wechat.PublishJob, error)
 	GetPublishStatus(ctx context.Context, publishID int64) (wechat.PublishStatus, error)
@@ -261,6 +262,9 @@ type Result struct {
 
 	DraftMediaID string
 	Draft        string // "created", "updated", "unchanged", "recovered"
+	// Kept is what reading the draft back found WeChat did not keep of what was sent
+	// (nil when the draft was not sent in this run).
+	Kept *Kept
 
 	Previewed      []string
 	PreviewSkipped []string // already previewed with this content
@@ -532,8 +536,15 @@ func (p *Publisher) publishSnapshot(ctx context.Context, snap *snapshot, opt Opt
 	if err := p.draft(ctx, &pub, wa, contentHash, res); err != nil {
 		return nil, err
 	}
+	if err := p.readBack(ctx, &pub, wa, res); err != nil {
+		return nil, err
+	}
 	if err := p.preview(ctx, &pub, opt.PreviewTo, contentHash, res); err != nil {
 		return nil, err
+	}
+	if res.Kept != nil && len(res.Kept.LostText) > 0 && (opt.Publish || opt.Broadcast) {
+		// Previewed, so staff can see it on a phone; never published without its text.
+		return res, &TextLostError{Issue: is.Number, DraftMediaID: pub.DraftMediaID, Kept: *res.Kept}
 	}
 	if opt.Publish {
 		if err := p.publish(ctx, &pub, is, wa, contentHash, coverUp.URL, opt, res); err != nil {
@@ -984,6 +995,27 @@ func (p *Publisher) drafted(ctx context.Context, pub *store.Publication, content
 		return err
 	}
 	return p.event(ctx, res, store.ActionDrafted, "draft "+pub.DraftMediaID+" "+res.Draft)
+}
+
+// readBack reads a draft this run sent back from WeChat and reports what the editor did
+// not keep; the run stops before publishing when text was lost.
+func (p *Publisher) readBack(ctx context.Context, pub *store.Publication, wa wechat.DraftArticle, res *Result) error {
+	if res.Draft == "unchanged" {
+		return nil
+	}
+	saved, err := p.api.GetDraft(ctx, pub.DraftMediaID)
+	if err != nil {
+		return fmt.Errorf("read back draft %s: %w", pub.DraftMediaID, err)
+	}
+	if len(saved) == 0 {
+		return fmt.Errorf("read back draft %s: it holds no article", pub.DraftMediaID)
+	}
+	kept := compareKept(wa.Content, saved[0].Content)
+	res.Kept = &kept
+	if !kept.OK() {
+		p.report.Step("WeChat did not keep all of the draft: %s", kept)
+	}
+	return nil
 }
 
 // event adds a step to the audit trail, with who ran it.

@@ -100,6 +100,9 @@ func (r *Result) WriteSummary(w io.Writer) {
 	if len(r.PreviewUnknown) > 0 {
 		preview = append(preview, "may have been sent to "+strings.Join(r.PreviewUnknown, ", ")+" (the answer was lost; not repeated)")
 	}
+	if r.Kept != nil && !r.Kept.OK() {
+		fmt.Fprintf(w, "  kept:      WeChat's draft differs from what was sent: %s\n", r.Kept)
+	}
 	if len(preview) > 0 {
 		fmt.Fprintf(w, "  preview:   %s\n", strings.Join(preview, "; "))
 	}

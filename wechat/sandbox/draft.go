@@ -54,8 +54,15 @@ func (s *Sandbox) validate(a Article) (Article, []string, *apiError) {
 		dropped = append(dropped, src)
 		return ""
 	})
-	// The editor removes scripts.
+	// The editor removes scripts and <style> blocks, strips id attributes and the
+	// positioning it does not allow (platform doc §2, "What the article editor keeps").
 	a.Content = scriptTag.ReplaceAllString(a.Content, "")
+	a.Content = styleTag.ReplaceAllString(a.Content, "")
+	a.Content = idAttr.ReplaceAllString(a.Content, "")
+	a.Content = positioned.ReplaceAllString(a.Content, "")
+	if f := s.opt.EditorFilter; f != nil {
+		a.Content = f(a.Content)
+	}
 	return a, dropped, nil
 }
 
@@ -63,6 +70,10 @@ var (
 	imgTag    = regexp.MustCompile(`(?i)<img\b[^>]*>`)
 	imgSrc    = regexp.MustCompile(`(?i)\bsrc="([^"]*)"`)
 	scriptTag = regexp.MustCompile(`(?is)<script\b.*?</script>`)
+	styleTag  = regexp.MustCompile(`(?is)<style\b.*?</style>`)
+	idAttr    = regexp.MustCompile(`(?i)\s+id="[^"]*"`)
+	// position:absolute|fixed|sticky, inside a style.
+	positioned = regexp.MustCompile(`(?i)position\s*:\s*(?:absolute|fixed|sticky)\s*;?`)
 )
 
 func (s *Sandbox) isUploaded(u string) bool {

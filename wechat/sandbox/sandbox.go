@@ -55,6 +55,10 @@ type Options struct {
 	// Unauthorized is the endpoints (path prefixes) the account may not call: 48001.
 	// Unverified lists those of an unverified account.
 	Unauthorized []string
+	// EditorFilter, when set, also changes every article's content as the draft box keeps
+	// it: a platform filter the documentation does not describe, for tests of the
+	// read-back.
+	EditorFilter func(content string) string
 	// DailyLimits are endpoints' daily call quotas (default DefaultDailyCallLimit), which
 	// openapi/quota/get reports and past which calls get 45009.
 	DailyLimits map[string]int
