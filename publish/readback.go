@@ -25,7 +25,9 @@ type Kept struct {
 }
 
 // OK reports whether the draft holds everything sent.
-func (k Kept) OK() bool { return len(k.LostText) == 0 && len(k.DroppedImages) == 0 && len(k.Changes) == 0 }
+func (k Kept) OK() bool {
+	return len(k.LostText) == 0 && len(k.DroppedImages) == 0 && len(k.Changes) == 0
+}
 
 func (k Kept) String() string {
 	var parts []string
