@@ -50,6 +50,8 @@ type Settings struct {
 	Reply reply.Config
 	// Index says where the search index persists and which glossary it reads queries with.
 	Index IndexOptions
+	// Insight, when set, keeps what followers ask (their OpenIDs as keyed hashes).
+	Insight Insight
 }
 
 // Sharing is what replicas share, through Redis: the replies kept for WeChat's retries,
@@ -96,6 +98,8 @@ type Service struct {
 	messages   *prometheus.CounterVec
 	duration   prometheus.Histogram
 	duplicates prometheus.Counter
+
+	insight *recorder // nil without Settings.Insight
 }
 
 // New builds the service over st, with an index of everything in it. late, when not nil,
@@ -120,6 +124,9 @@ func New(ctx context.Context, set Settings, st Store, shared Sharing, late Custo
 	s := &Service{set: set, log: log, st: st, idx: idx, sync: sync, notices: shared.Notices, refresh: make(chan struct{}, 1),
 		registry: prometheus.NewRegistry(), answers: reply.NewCache(set.AnswerCacheBytes),
 		searching: make(chan struct{}, max(1, runtime.GOMAXPROCS(0)-1))}
+	if set.Insight != nil {
+		s.insight = newRecorder(set.Insight, log)
+	}
 	s.metrics()
 	dedup, replays := shared.Dedup, shared.Replays
 	if dedup == nil {
@@ -147,7 +154,12 @@ func New(ctx context.Context, set Settings, st Store, shared Sharing, late Custo
 }
 
 // Close releases the index.
-func (s *Service) Close() error { return s.idx.Close() }
+func (s *Service) Close() error {
+	if s.insight != nil {
+		s.insight.close()
+	}
+	return s.idx.Close()
+}
 
 // Index is the search index the service answers from.
 func (s *Service) Index() *search.Index { return s.idx }
@@ -183,6 +195,9 @@ func (s *Service) metrics() {
 		func() float64 { return float64(s.idx.Size()) })
 	cacheBytes := prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "wxpub_answer_cache_bytes", Help: "Memory held by answers kept for repeated questions."},
 		func() float64 { return float64(s.answers.Bytes()) })
+	if s.insight != nil {
+		s.registry.MustRegister(s.insight.dropped)
+	}
 	s.registry.MustRegister(s.messages, s.duration, s.duplicates, indexSize, cacheBytes, prometheus.NewGoCollector(),
 		prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
 }
@@ -254,6 +269,7 @@ func (s *Service) Dispatch(ctx context.Context, m *wechat.Message) (*wechat.Repl
 		return &wechat.Reply{}, nil
 	}
 	msg := reply.Message{Type: m.MsgType, Content: m.Content, Event: m.Event, EventKey: m.EventKey, Recognition: m.Recognition}
+	start := time.Now()
 	key := reply.CacheKey(msg)
 	gen := s.idx.Generation()
 	r, ok := s.answers.Get(key, gen)
@@ -278,6 +294,9 @@ func (s *Service) Dispatch(ctx context.Context, m *wechat.Message) (*wechat.Repl
 			return &wechat.Reply{Text: "暂时无法查询，请稍后再试。Search is unavailable right now; please try again later."}, nil
 		}
 		s.answers.Put(key, gen, r)
+	}
+	if s.insight != nil {
+		s.insight.record(m.FromUserName, msg, r, time.Since(start))
 	}
 	max := 1
 	if m.MsgType == "event" {

@@ -35,6 +35,7 @@ type Config struct {
 	Server   Server
 	Reply    Reply
 	Search   Search
+	Insight  Insight
 	Redis    Redis
 	// File is the config file that was read, "" when none was.
 	File string
@@ -164,6 +165,15 @@ type Search struct {
 	Glossary string
 }
 
+// Insight configures what is kept of followers' messages.
+type Insight struct {
+	// Enabled keeps each message's normalized query, answer kind and a keyed hash of the
+	// follower, for wxpub insight.
+	Enabled bool
+	// Retention is how long they are kept; a daily job deletes older ones.
+	Retention time.Duration
+}
+
 // Redis, when Addr is set, is shared by the replicas: the access token, the replies kept
 // for retries, and notices of changed issues.
 type Redis struct {
@@ -244,6 +254,9 @@ func (c *Config) settings() []setting {
 
 		{"search.index_dir", "", &c.Search.IndexDir},
 		{"search.glossary", "", &c.Search.Glossary},
+
+		{"insight.enabled", true, &c.Insight.Enabled},
+		{"insight.retention", "180d", &c.Insight.Retention},
 
 		{"redis.addr", "", &c.Redis.Addr},
 		{"redis.password", "", &c.Redis.Password},
@@ -502,9 +515,16 @@ func (l *loader) assign(s setting) error {
 			err = fmt.Errorf("%q is not a whole number", fmt.Sprint(val))
 		}
 	case *time.Duration:
+		if str, ok := val.(string); ok && strings.HasSuffix(str, "d") {
+			// Days, as retention periods are written: "180d".
+			if n, perr := strconv.Atoi(strings.TrimSuffix(str, "d")); perr == nil {
+				*dst = time.Duration(n) * 24 * time.Hour
+				return nil
+			}
+		}
 		*dst, err = cast.ToDurationE(val)
 		if err != nil {
-			err = fmt.Errorf("%q is not a duration such as 30s, 5m or 1h", fmt.Sprint(val))
+			err = fmt.Errorf("%q is not a duration such as 30s, 5m, 1h or 180d", fmt.Sprint(val))
 		}
 	case *[]string:
 		if str, ok := val.(string); ok {
@@ -678,6 +698,9 @@ func (c *Config) validate() Errors {
 		if u, err := url.Parse(c.Server.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			bad("server.public_url", "%q is not an http(s) URL", c.Server.PublicURL)
 		}
+	}
+	if c.Insight.Retention < 24*time.Hour {
+		bad("insight.retention", "%s must be at least a day (1d)", c.Insight.Retention)
 	}
 	if c.Reply.Language != "zh" && c.Reply.Language != "en" {
 		bad("reply.language", "%q is not zh or en", c.Reply.Language)

@@ -205,10 +205,16 @@ func TestEveryKeyFromFile(t *testing.T) {
 			typed = 7
 		case *bool:
 			val, typed = true, true
+			if s.key == "insight.enabled" {
+				val, typed = false, false
+			}
 		case *time.Duration:
 			val, typed = "3s", 3*time.Second
 			if s.key == "schedule.rescue_after" {
 				val, typed = "4s", 4*time.Second
+			}
+			if s.key == "insight.retention" {
+				val, typed = "30d", 30*24*time.Hour
 			}
 		case *[]string:
 			val, typed = []string{"oA", "wxname:b"}, []string{"oA", "wxname:b"}

@@ -70,6 +70,47 @@ type Reply struct {
 	Content  string
 	ItemIDs  []string
 	Articles []NewsArticle
+	// Outcome says what kind of answer it is, for insight: items, partial, no_match,
+	// latest, previous, issue, no_issue, help, greeting, thanks, welcome, unsupported.
+	Outcome string
+	// Lang is the language it was answered in.
+	Lang issue.Lang
+}
+
+// Outcomes of a reply.
+const (
+	OutcomeItems       = "items"
+	OutcomePartial     = "partial"
+	OutcomeNoMatch     = "no_match"
+	OutcomeLatest      = "latest"
+	OutcomePrevious    = "previous"
+	OutcomeIssue       = "issue"
+	OutcomeNoIssue     = "no_issue"
+	OutcomeHelp        = "help"
+	OutcomeGreeting    = "greeting"
+	OutcomeThanks      = "thanks"
+	OutcomeWelcome     = "welcome"
+	OutcomeUnsupported = "unsupported"
+)
+
+// as labels a reply with its outcome and language.
+func as(r Reply, outcome string, l issue.Lang) Reply {
+	r.Outcome, r.Lang = outcome, l
+	return r
+}
+
+// Items are the items a reply answers with (a card's or a list's).
+func (r Reply) Items() []string {
+	if len(r.ItemIDs) > 0 {
+		return r.ItemIDs
+	}
+	var ids []string
+	for _, a := range r.Articles {
+		if a.ItemID != "" {
+			ids = append(ids, a.ItemID)
+		}
+	}
+	return ids
 }
 
 // Reply types.
@@ -169,7 +210,7 @@ func Answer(ctx context.Context, m Message, idx Index, cfg Config) (Reply, error
 	case "event":
 		return answerEvent(ctx, m, idx, cfg)
 	}
-	return Reply{Type: Text, Content: "目前只能读懂文字消息：请发送关键词，例如“个人信息”，或发送“帮助”。\nI can only read text for now: send a keyword such as “contact tracing”, or “help”."}, nil
+	return as(Reply{Type: Text, Content: "目前只能读懂文字消息：请发送关键词，例如“个人信息”，或发送“帮助”。\nI can only read text for now: send a keyword such as “contact tracing”, or “help”."}, OutcomeUnsupported, accountLang(cfg)), nil
 }
 
 // lang is the language of the answer: Chinese for a Chinese query, else English.
@@ -186,40 +227,44 @@ func answerText(ctx context.Context, q string, idx Index, cfg Config) (Reply, er
 	kind, n := intentOf(q)
 	switch kind {
 	case intentHelp:
-		return help(ctx, idx, l), nil
+		return as(help(ctx, idx, l), OutcomeHelp, l), nil
 	case intentEmpty, intentGreeting:
-		return greeting(ctx, idx, l), nil
+		return as(greeting(ctx, idx, l), OutcomeGreeting, l), nil
 	case intentThanks:
 		if l == issue.LangZh {
-			return Reply{Type: Text, Content: "不客气！随时发送关键词查找周报内容，发送“最新”查看最新一期。"}, nil
+			return as(Reply{Type: Text, Content: "不客气！随时发送关键词查找周报内容，发送“最新”查看最新一期。"}, OutcomeThanks, l), nil
 		}
-		return Reply{Type: Text, Content: "You're welcome! Send a keyword any time, or “latest” for the newest issue."}, nil
+		return as(Reply{Type: Text, Content: "You're welcome! Send a keyword any time, or “latest” for the newest issue."}, OutcomeThanks, l), nil
 	case intentLatest, intentPrevious:
 		get := idx.Latest
 		if kind == intentPrevious {
 			get = idx.Previous
 		}
+		outcome := OutcomeLatest
+		if kind == intentPrevious {
+			outcome = OutcomePrevious
+		}
 		is, ok := get()
 		if !ok {
-			return noIssues(l), nil
+			return as(noIssues(l), OutcomeNoIssue, l), nil
 		}
-		return issueReply(is, idx, l), nil
+		return as(issueReply(is, idx, l), outcome, l), nil
 	case intentNumber:
 		is, ok := idx.Issue(n)
 		if !ok {
 			if l == issue.LangZh {
-				return Reply{Type: Text, Content: fmt.Sprintf("没有找到第%d期。发送“最新”查看最新一期。", n)}, nil
+				return as(Reply{Type: Text, Content: fmt.Sprintf("没有找到第%d期。发送“最新”查看最新一期。", n)}, OutcomeNoIssue, l), nil
 			}
-			return Reply{Type: Text, Content: fmt.Sprintf("There is no issue No. %d. Send “latest” for the newest issue.", n)}, nil
+			return as(Reply{Type: Text, Content: fmt.Sprintf("There is no issue No. %d. Send “latest” for the newest issue.", n)}, OutcomeNoIssue, l), nil
 		}
-		return issueReply(is, idx, l), nil
+		return as(issueReply(is, idx, l), OutcomeIssue, l), nil
 	}
 	hits, err := idx.Search(ctx, q, listed+1)
 	if err != nil {
 		return Reply{}, err
 	}
 	if len(hits) == 0 {
-		return noMatch(q, idx, l, cfg.NoMatch), nil
+		return as(noMatch(q, idx, l, cfg.NoMatch), OutcomeNoMatch, l), nil
 	}
 	// One card only for a clear leader that answers the whole query: a partial match is a
 	// list that says so.
@@ -227,21 +272,25 @@ func answerText(ctx context.Context, q string, idx Index, cfg Config) (Reply, er
 		is := hits[0].Issue
 		if is.ArticleURL != "" {
 			d := hits[0].Doc
-			return Reply{Type: News, Articles: []NewsArticle{{
+			return as(Reply{Type: News, Articles: []NewsArticle{{
 				Title:       inLang(d.Title, l),
 				Description: describeItem(d, q, l),
 				URL:         is.ArticleURL,
 				PicURL:      is.CoverURL,
 				Issue:       d.IssueNumber,
 				ItemID:      d.ItemID,
-			}}}, nil
+			}}}, OutcomeItems, l), nil
 		}
 		// No article to link to: the list, the leader first, says where to find it.
 	}
 	if len(hits) > listed {
 		hits = hits[:listed]
 	}
-	return list(hits, q, l), nil
+	outcome := OutcomeItems
+	if hits[0].Partial {
+		outcome = OutcomePartial
+	}
+	return as(list(hits, q, l), outcome, l), nil
 }
 
 // chineseOnly marks, in an English reply, text that exists in Chinese only.
@@ -516,16 +565,16 @@ func clean(s string, n int) string {
 func answerEvent(ctx context.Context, m Message, idx Index, cfg Config) (Reply, error) {
 	switch strings.ToLower(m.Event) {
 	case "subscribe":
-		return welcome(idx, cfg), nil
+		return as(welcome(idx, cfg), OutcomeWelcome, issue.LangZh), nil
 	case "scan":
 		if is, ok := idx.Latest(); ok {
-			return issueReply(is, idx, issue.LangZh), nil
+			return as(issueReply(is, idx, issue.LangZh), OutcomeLatest, issue.LangZh), nil
 		}
 		return Reply{Type: None}, nil
 	case "click":
 		q, ok := cfg.Menu[m.EventKey]
 		if !ok {
-			return help(ctx, idx, accountLang(cfg)), nil
+			return as(help(ctx, idx, accountLang(cfg)), OutcomeHelp, accountLang(cfg)), nil
 		}
 		return answerText(ctx, q, idx, cfg)
 	}

@@ -99,6 +99,44 @@ type Options struct {
 	Log *slog.Logger
 	// ID names this replica among River's clients (default River's own).
 	ID string
+	// Daily are tasks run once a day by one replica (and once at start): insight's
+	// retention, say.
+	Daily []Daily
+}
+
+// Daily is a task run once a day by one of the replicas.
+type Daily struct {
+	Name string
+	Run  func(ctx context.Context) error
+}
+
+// dailyJob runs one of the Daily tasks.
+type dailyJob struct {
+	Name string `json:"name"`
+}
+
+func (dailyJob) Kind() string { return "wxpub_daily" }
+
+// dailyQueue keeps daily tasks apart from publish jobs, which only replicas that can
+// publish take.
+const dailyQueue = "wxpub_daily"
+
+type dailyWorker struct {
+	river.WorkerDefaults[dailyJob]
+	tasks map[string]func(ctx context.Context) error
+	log   *slog.Logger
+}
+
+func (w *dailyWorker) Work(ctx context.Context, job *river.Job[dailyJob]) error {
+	run, ok := w.tasks[job.Args.Name]
+	if !ok {
+		return river.JobCancel(fmt.Errorf("no daily task %q on this replica", job.Args.Name))
+	}
+	if err := run(ctx); err != nil {
+		w.log.Error("daily task failed", "task", job.Args.Name, "error", err)
+		return err
+	}
+	return nil
 }
 
 // Scheduler adds, lists and cancels jobs, and with Options.Run set and Start called, runs
@@ -144,14 +182,36 @@ func Open(ctx context.Context, st *store.Store, opt Options) (*Scheduler, error)
 		s.outcomes.WithLabelValues(o)
 	}
 	cfg := &river.Config{Logger: s.log, ID: opt.ID, MaxAttempts: cmpOr(opt.MaxAttempts, 5)}
-	if opt.Run != nil {
+	if opt.Run != nil || len(opt.Daily) > 0 {
 		cfg.JobTimeout = cmpOr(opt.JobTimeout, 15*time.Minute)
 		cfg.RescueStuckJobsAfter = cmpOr(opt.RescueAfter, cfg.JobTimeout+time.Minute)
 		cfg.FetchPollInterval = cmpOr(opt.PollInterval, time.Second)
 		cfg.FetchCooldown = min(cfg.FetchPollInterval, river.FetchCooldownDefault)
-		cfg.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 2}}
+		cfg.Queues = map[string]river.QueueConfig{}
 		cfg.Workers = river.NewWorkers()
+	}
+	if opt.Run != nil {
+		// A replica that cannot publish (no AppSecret) does not take publish jobs.
+		cfg.Queues[river.QueueDefault] = river.QueueConfig{MaxWorkers: 2}
 		if err := river.AddWorkerSafely(cfg.Workers, &worker{run: opt.Run, s: s}); err != nil {
+			closePool()
+			return nil, err
+		}
+	}
+	if len(opt.Daily) > 0 {
+		cfg.Queues[dailyQueue] = river.QueueConfig{MaxWorkers: 1}
+		daily := &dailyWorker{tasks: map[string]func(context.Context) error{}, log: s.log}
+		for _, d := range opt.Daily {
+			daily.tasks[d.Name] = d.Run
+			name := d.Name
+			// Periodic jobs are inserted by the elected leader only: one run a day in all.
+			cfg.PeriodicJobs = append(cfg.PeriodicJobs, river.NewPeriodicJob(river.PeriodicInterval(24*time.Hour),
+				func() (river.JobArgs, *river.InsertOpts) {
+					return dailyJob{Name: name}, &river.InsertOpts{Queue: dailyQueue}
+				},
+				&river.PeriodicJobOpts{RunOnStart: true}))
+		}
+		if err := river.AddWorkerSafely(cfg.Workers, daily); err != nil {
 			closePool()
 			return nil, err
 		}

@@ -234,3 +234,41 @@ func TestDuplicatesAndFailures(t *testing.T) {
 		t.Errorf("the account's jobs: %+v", list)
 	}
 }
+
+// A daily task runs at start on one replica, not once per replica.
+func TestDailyTaskRunsOnce(t *testing.T) {
+	_, dsn := testenv.PostgresSchema(t, "")
+	var mu sync.Mutex
+	runs := 0
+	task := Daily{Name: "count", Run: func(context.Context) error { mu.Lock(); runs++; mu.Unlock(); return nil }}
+	for range 2 {
+		s, err := Open(context.Background(), openStore(t, dsn), Options{PollInterval: 50 * time.Millisecond, Daily: []Daily{task}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Start(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			s.Close(ctx)
+		})
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		mu.Lock()
+		n := runs
+		mu.Unlock()
+		if n >= 1 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	time.Sleep(2 * time.Second) // time for a wrong second run
+	mu.Lock()
+	defer mu.Unlock()
+	if runs != 1 {
+		t.Errorf("the daily task ran %d times on two replicas, want once", runs)
+	}
+}

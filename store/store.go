@@ -48,6 +48,8 @@ type Store struct {
 	// account is the official account (AppID) whose uploads, publications and publish
 	// leases this store reads and writes; "" before one is chosen.
 	account string
+	// saltCache is the account's insight salt, once read.
+	saltCache atomic.Pointer[[]byte]
 }
 
 // Account returns the store seen by one official account (its AppID): the uploads,

@@ -62,6 +62,8 @@ Settings come from wxpub.yaml (or --config), WXPUB_* environment variables and f
 		newApproveCmd(get),
 		newDoctorCmd(get),
 		newMenuCmd(get),
+		newInsightCmd(get),
+		newForgetCmd(get),
 		cli.VersionCmd("wxpub", version),
 	)
 	cli.Polish(root)

@@ -21,9 +21,14 @@ import (
 
 // openScheduler opens the jobs beside the store; with run set it can run them (serve).
 func (a *App) openScheduler(ctx context.Context, st *store.Store, run schedule.Runner) (*schedule.Scheduler, error) {
+	return a.openSchedulerWith(ctx, st, run, nil)
+}
+
+// openSchedulerWith also runs daily tasks.
+func (a *App) openSchedulerWith(ctx context.Context, st *store.Store, run schedule.Runner, daily []schedule.Daily) (*schedule.Scheduler, error) {
 	s := a.Config.Schedule
 	return schedule.Open(ctx, st, schedule.Options{Run: run, JobTimeout: s.JobTimeout, RescueAfter: s.RescueAfter,
-		PollInterval: s.PollInterval, Log: slog.New(&logrusHandler{log: a.Log})})
+		PollInterval: s.PollInterval, Log: slog.New(&logrusHandler{log: a.Log}), Daily: daily})
 }
 
 // when prints a time in the account's time zone.

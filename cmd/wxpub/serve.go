@@ -19,6 +19,7 @@ import (
 	"wxpub/issue"
 	"wxpub/publish"
 	"wxpub/reply"
+	"wxpub/schedule"
 	"wxpub/search"
 	"wxpub/store"
 	"wxpub/wechat"
@@ -65,6 +66,13 @@ func (a *App) service(ctx context.Context, st *store.Store) (*bot.Service, error
 	var err error
 	if set.Index, err = a.indexOptions(); err != nil {
 		return nil, err
+	}
+	if c.Insight.Enabled {
+		acct, err := st.Account(ctx, c.WeChat.AppID)
+		if err != nil {
+			return nil, err
+		}
+		set.Insight = acct
 	}
 	if c.WeChat.EncodingMode != config.ModePlain {
 		crypter, err := wechat.NewCrypter(c.WeChat.AppID, c.WeChat.AESKey, c.WeChat.AESKeyPrevious)
@@ -139,19 +147,36 @@ func (a *App) Serve(ctx context.Context, started func(svc *bot.Service)) error {
 	return svc.Serve(ctx, ln, admin)
 }
 
-// runScheduledJobs runs the jobs of publish --at on this replica, beside the other
-// replicas sharing the store (River gives each job to one of them). A server without the
-// account's AppSecret cannot publish, and leaves the jobs to one that can.
+// runScheduledJobs runs, on this replica beside the others sharing the store (River gives
+// each job to one of them), the jobs of publish --at, and the daily tasks (insight's
+// retention). A server without the account's AppSecret cannot publish: it leaves publish
+// jobs to one that can.
 func (a *App) runScheduledJobs(ctx context.Context, st *store.Store, svc *bot.Service) (stop func(), err error) {
-	if a.Config.WeChat.AppID == "" || a.Config.WeChat.AppSecret == "" {
-		a.Log.Warn("no wechat.app_id/app_secret: this server does not run scheduled publications")
-		return func() {}, nil
-	}
 	acct, err := st.Account(ctx, a.Config.WeChat.AppID)
 	if err != nil {
 		return nil, err
 	}
-	s, err := a.openScheduler(ctx, st, a.runJob(acct))
+	var run schedule.Runner
+	if a.Config.WeChat.AppID != "" && a.Config.WeChat.AppSecret != "" {
+		run = a.runJob(acct)
+	} else {
+		a.Log.Warn("no wechat.app_id/app_secret: this server does not run scheduled publications")
+	}
+	var daily []schedule.Daily
+	if a.Config.Insight.Enabled {
+		retention := a.Config.Insight.Retention
+		daily = append(daily, schedule.Daily{Name: "insight-retention", Run: func(ctx context.Context) error {
+			n, err := acct.DeleteQueriesBefore(ctx, time.Now().Add(-retention))
+			if err == nil && n > 0 {
+				a.Log.WithField("deleted", n).Info("insight: records past insight.retention deleted")
+			}
+			return err
+		}})
+	}
+	if run == nil && len(daily) == 0 {
+		return func() {}, nil
+	}
+	s, err := a.openSchedulerWith(ctx, st, run, daily)
 	if err != nil {
 		return nil, err
 	}

@@ -1,11 +1,15 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"wxpub/store"
 )
 
 // The audit trail from the command line: who published, corrected, approved and sent, in
@@ -70,5 +74,36 @@ func TestStatusShowsTheHistoryWithNames(t *testing.T) {
 	detail, _ := run(t, "status", "135")
 	if !strings.Contains(detail, "wang") || !strings.Contains(detail, "replaced") || !strings.Contains(detail, "history:") {
 		t.Errorf("status 135:\n%s", detail)
+	}
+}
+
+// insight prints what followers asked; forget erases one follower's records.
+func TestInsightAndForget(t *testing.T) {
+	dsn := "sqlite://" + filepath.Join(t.TempDir(), "wxpub.db")
+	t.Setenv("WXPUB_STORE_DSN", dsn)
+	t.Setenv("WXPUB_WECHAT_APP_ID", "wxInsight")
+	ctx := context.Background()
+	opened, err := store.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, _ := opened.Account(ctx, "wxInsight")
+	f, _ := st.Follower(ctx, "oFollowerX")
+	st.RecordQueries(ctx, []store.Query{
+		{At: time.Now(), Follower: f, Query: "区块链", Lang: "zh", Outcome: "items", Items: []string{"135-2"}},
+		{At: time.Now(), Follower: f, Query: "量子计算", Lang: "zh", Outcome: "no_match"},
+	})
+	opened.Close()
+	out, err := run(t, "insight", "--since", "7d")
+	if err != nil || !strings.Contains(out, "区块链") || !strings.Contains(out, "content gaps") || !strings.Contains(out, "量子计算") {
+		t.Errorf("insight: %v\n%s", err, out)
+	}
+	out, err = run(t, "forget", "oFollowerX")
+	if err != nil || !strings.Contains(out, "Deleted 2 records") {
+		t.Errorf("forget: %v\n%s", err, out)
+	}
+	out, _ = run(t, "insight", "--since", "7d")
+	if !strings.Contains(out, "none recorded") {
+		t.Errorf("after forget:\n%s", out)
 	}
 }

@@ -1,0 +1,69 @@
+package bot
+
+import (
+	"context"
+	"io"
+	"net/http/httptest"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/sirupsen/logrus"
+
+	"wxpub/issue"
+	"wxpub/store"
+	"wxpub/wechat/follower"
+)
+
+// What followers ask is recorded off the reply's path: the normalized query, the answer's
+// kind and items, and a keyed hash of the follower, never the OpenID.
+func TestServiceRecordsWhatFollowersAsk(t *testing.T) {
+	ctx := context.Background()
+	opened, err := store.Open(ctx, "sqlite://"+filepath.Join(t.TempDir(), "wxpub.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer opened.Close()
+	st, _ := opened.Account(ctx, "wxA")
+	is, _ := issue.ParseFile("../issue/testdata/sample-135.md")
+	if err := st.SaveIssue(ctx, is, "h"); err != nil {
+		t.Fatal(err)
+	}
+	s, err := New(ctx, Settings{Token: "bottoken", Path: "/wechat", Insight: st}, st, Sharing{}, nil, quietLog())
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub := httptest.NewServer(s.Public())
+	defer pub.Close()
+	f := follower.New(pub.URL+"/wechat", "bottoken", follower.Plain)
+	for _, q := range []string{"  区块链 ", "量子计算", "latest", "hello"} {
+		if _, err := f.Text(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.Close() // writes what is queued
+	if n, _ := st.CountQueries(ctx, f.OpenID); n != 4 {
+		t.Fatalf("%d records of the follower, want 4", n)
+	}
+	counts, _ := st.Outcomes(ctx, time.Now().Add(-time.Hour))
+	got := map[string]int{}
+	for _, c := range counts {
+		got[c.Value] = c.N
+	}
+	if got["items"] != 1 || got["no_match"] != 1 || got["latest"] != 1 || got["greeting"] != 1 {
+		t.Errorf("outcomes %v", got)
+	}
+	top, _ := st.TopQueries(ctx, time.Now().Add(-time.Hour), 10, "items")
+	if len(top) != 1 || top[0].Value != "区块链" {
+		t.Errorf("normalized query: %+v", top)
+	}
+	if n, _ := st.Forget(ctx, f.OpenID); n != 4 {
+		t.Errorf("forget deleted %d", n)
+	}
+}
+
+func quietLog() *logrus.Logger {
+	l := logrus.New()
+	l.SetOutput(io.Discard)
+	return l
+}
