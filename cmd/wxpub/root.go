@@ -64,6 +64,7 @@ Settings come from wxpub.yaml (or --config), WXPUB_* environment variables and f
 		newMenuCmd(get),
 		newInsightCmd(get),
 		newForgetCmd(get),
+		newStatsCmd(get),
 		cli.VersionCmd("wxpub", version),
 	)
 	cli.Polish(root)

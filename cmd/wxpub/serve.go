@@ -21,6 +21,7 @@ import (
 	"wxpub/reply"
 	"wxpub/schedule"
 	"wxpub/search"
+	"wxpub/stats"
 	"wxpub/store"
 	"wxpub/wechat"
 )
@@ -169,6 +170,23 @@ func (a *App) runScheduledJobs(ctx context.Context, st *store.Store, svc *bot.Se
 			n, err := acct.DeleteQueriesBefore(ctx, time.Now().Add(-retention))
 			if err == nil && n > 0 {
 				a.Log.WithField("deleted", n).Info("insight: records past insight.retention deleted")
+			}
+			return err
+		}})
+	}
+	if run != nil {
+		// Yesterday's analytics, once a day; an account without the permission is told
+		// once, and replies carry on.
+		var told bool
+		daily = append(daily, schedule.Daily{Name: "stats-fetch", Run: func(ctx context.Context) error {
+			day := time.Now().In(stats.Beijing).AddDate(0, 0, -1).Format(time.DateOnly)
+			_, err := a.fetchStats(ctx, acct, day, day)
+			if errors.Is(err, stats.ErrNoPermission) {
+				if !told {
+					told = true
+					a.Log.WithError(err).Warn("analytics not fetched")
+				}
+				return nil
 			}
 			return err
 		}})

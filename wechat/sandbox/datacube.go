@@ -68,3 +68,29 @@ func (s *Sandbox) handleUserCumulate(r *http.Request, body []byte) (map[string]a
 	}
 	return map[string]any{"list": list}, nil
 }
+
+// handleArticleTotal is getarticletotal: for one day, every article published by then,
+// with that day's reads and shares (figures derived from the article and the day).
+func (s *Sandbox) handleArticleTotal(r *http.Request, body []byte) (map[string]any, *apiError) {
+	days, ae := s.dateRange(body, 1)
+	if ae != nil {
+		return nil, ae
+	}
+	day := days[0]
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	list := []map[string]any{}
+	for _, id := range sortedKeys(s.articles) {
+		j := s.articles[id]
+		if j.Done.In(beijing).Format(time.DateOnly) > day || len(j.Articles) == 0 {
+			continue
+		}
+		reads := 20 + dayFigure(day, id+"read", 300)
+		list = append(list, map[string]any{"ref_date": day, "msgid": id + "_1", "title": j.Articles[0].Title,
+			"details": []map[string]any{{"stat_date": day, "target_user": 5000, "int_page_read_user": reads,
+				"int_page_read_count": reads + dayFigure(day, id+"again", 50), "ori_page_read_user": 0, "ori_page_read_count": 0,
+				"share_user": dayFigure(day, id+"share", 40), "share_count": dayFigure(day, id+"share", 40) + 3,
+				"add_to_fav_user": dayFigure(day, id+"fav", 10), "add_to_fav_count": dayFigure(day, id+"fav", 10)}}})
+	}
+	return map[string]any{"list": list}, nil
+}

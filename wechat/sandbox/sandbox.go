@@ -378,6 +378,7 @@ func (s *Sandbox) routes() {
 		"/cgi-bin/get_current_selfmenu_info":  s.handleSelfMenuInfo,
 		"/datacube/getusersummary":            s.handleUserSummary,
 		"/datacube/getusercumulate":           s.handleUserCumulate,
+		"/datacube/getarticletotal":           s.handleArticleTotal,
 	}
 	s.endpoints["/cgi-bin/token"], s.endpoints["/cgi-bin/stable_token"] = true, true
 	for path, h := range api {
