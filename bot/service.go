@@ -87,6 +87,8 @@ type Service struct {
 	callback *wechat.CallbackHandler
 	public   http.Handler
 	admin    http.Handler
+	// adminRoutes are the admin listener's routes, which other parts may add to.
+	adminRoutes *http.ServeMux
 	registry *prometheus.Registry
 	answers  *reply.Cache
 	// searching admits the searches of questions not answered before: fewer at once than
@@ -149,7 +151,8 @@ func New(ctx context.Context, set Settings, st Store, shared Sharing, late Custo
 	public := http.NewServeMux()
 	public.Handle(set.Path, s.callback)
 	s.public = public
-	s.admin = readOnly(s.adminMux())
+	s.adminRoutes = s.adminMux()
+	s.admin = readOnly(s.adminRoutes)
 	return s, nil
 }
 
@@ -172,6 +175,10 @@ func (s *Service) Admin() http.Handler { return s.admin }
 
 // Refresh brings the index up to date with the store at once.
 func (s *Service) Refresh(ctx context.Context) (int, error) { return s.sync.Refresh(ctx) }
+
+// HandleAdmin adds a page to the admin listener (GET and HEAD only, as the others):
+// /report, say.
+func (s *Service) HandleAdmin(pattern string, h http.Handler) { s.adminRoutes.Handle(pattern, h) }
 
 // Register adds metrics of the process's other parts (the scheduler's, say) to the admin
 // listener's /metrics.

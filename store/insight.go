@@ -223,3 +223,29 @@ func (s *Store) ItemTitles(ctx context.Context, id string) (string, error) {
 	}
 	return strings.TrimSpace(zh + " " + en), nil
 }
+
+// Asked is one recorded message's time and outcome, for charts by day.
+type Asked struct {
+	At      time.Time
+	Outcome string
+}
+
+// AskedSince returns when each message since t came and how it was answered.
+func (s *Store) AskedSince(ctx context.Context, since time.Time) ([]Asked, error) {
+	rows, err := s.db.QueryContext(ctx, s.rebind(`SELECT at, outcome FROM queries WHERE account = ? AND at >= ? ORDER BY at`), s.account, since.UnixMilli())
+	if err != nil {
+		return nil, fmt.Errorf("insight: %w", err)
+	}
+	defer rows.Close()
+	var out []Asked
+	for rows.Next() {
+		var at int64
+		var a Asked
+		if err := rows.Scan(&at, &a.Outcome); err != nil {
+			return nil, fmt.Errorf("insight: %w", err)
+		}
+		a.At = time.UnixMilli(at)
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}

@@ -65,6 +65,7 @@ Settings come from wxpub.yaml (or --config), WXPUB_* environment variables and f
 		newInsightCmd(get),
 		newForgetCmd(get),
 		newStatsCmd(get),
+		newReportCmd(get),
 		cli.VersionCmd("wxpub", version),
 	)
 	cli.Polish(root)

@@ -119,6 +119,11 @@ func (a *App) Serve(ctx context.Context, started func(svc *bot.Service)) error {
 		return err
 	}
 	defer svc.Close()
+	acct, err := st.Account(ctx, a.Config.WeChat.AppID)
+	if err != nil {
+		return err
+	}
+	svc.HandleAdmin("/report", a.reportHandler(acct))
 	stopJobs, err := a.runScheduledJobs(ctx, st, svc)
 	if err != nil {
 		return err
