@@ -89,8 +89,8 @@ type Service struct {
 	admin    http.Handler
 	// adminRoutes are the admin listener's routes, which other parts may add to.
 	adminRoutes *http.ServeMux
-	registry *prometheus.Registry
-	answers  *reply.Cache
+	registry    *prometheus.Registry
+	answers     *reply.Cache
 	// searching admits the searches of questions not answered before: fewer at once than
 	// there are processors, so that a flood of new questions leaves a processor to every
 	// other request (retries, cached answers, the admin endpoints).

@@ -112,9 +112,9 @@ document.getElementById('probe').textContent=JSON.stringify({width:document.docu
 		var got struct {
 			Width, Scroll int
 			Charts        []struct {
-				ID              string
-				W, H, Right     int
-				Shapes          int
+				ID          string
+				W, H, Right int
+				Shapes      int
 			}
 		}
 		if err := json.Unmarshal([]byte(strings.ReplaceAll(m[1], "&#34;", `"`)), &got); err != nil {
