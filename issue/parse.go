@@ -229,6 +229,18 @@ var (
 // keywords are lower-case phrases; in reports whether s contains any, ignoring case.
 type keywords []string
 
+// count is how many of the words s holds.
+func (k keywords) count(s string) int {
+	n := 0
+	low := strings.ToLower(s)
+	for _, w := range k {
+		if strings.Contains(low, strings.ToLower(w)) {
+			n++
+		}
+	}
+	return n
+}
+
 func (k keywords) in(s string) bool {
 	s = strings.ToLower(s)
 	for _, w := range k {
