@@ -40,7 +40,7 @@ func MarkdownFromHTML(content []byte) (string, error) {
 	if fm := masthead(blocks); fm != "" {
 		b.WriteString(fm)
 	}
-	skipping := 0   // inside the contents: its lines repeat the items' titles
+	skipping := 0    // inside the contents: its lines repeat the items' titles
 	trailer := false // after the disclaimer: the footer's bold lines are no headings
 	marker := ""     // a list marker waiting for its item's text
 	for _, bl := range blocks {
