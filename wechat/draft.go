@@ -33,6 +33,8 @@ type SavedArticle struct {
 	DraftArticle
 	ThumbURL string `json:"thumb_url"`
 	URL      string `json:"url"`
+	// IsDeleted marks a published article deleted since (freepublish listings).
+	IsDeleted bool `json:"is_deleted"`
 }
 
 // GetDraft returns a draft's articles.

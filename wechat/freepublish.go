@@ -117,3 +117,14 @@ func (c *Client) Published(ctx context.Context, offset, count int) (total int, i
 func (c *Client) DeletePublished(ctx context.Context, articleID string) error {
 	return c.do(ctx, call{endpoint: "/cgi-bin/freepublish/delete", body: map[string]any{"article_id": articleID, "index": 0}, idempotent: true})
 }
+
+// PublishedArticle returns a published article's articles with their content and URLs.
+//
+// WeChat API docs: https://developers.weixin.qq.com/doc/offiaccount/Publish/Get_article_from_id.html
+func (c *Client) PublishedArticle(ctx context.Context, articleID string) ([]SavedArticle, error) {
+	var out struct {
+		NewsItem []SavedArticle `json:"news_item"`
+	}
+	err := c.do(ctx, call{endpoint: "/cgi-bin/freepublish/getarticle", body: map[string]any{"article_id": articleID}, out: &out, idempotent: true})
+	return out.NewsItem, err
+}

@@ -66,6 +66,7 @@ Settings come from wxpub.yaml (or --config), WXPUB_* environment variables and f
 		newForgetCmd(get),
 		newStatsCmd(get),
 		newReportCmd(get),
+		newSyncCmd(get),
 		cli.VersionCmd("wxpub", version),
 	)
 	cli.Polish(root)

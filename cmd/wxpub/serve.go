@@ -57,6 +57,20 @@ func (a *App) indexOptions() (bot.IndexOptions, error) {
 	return opt, nil
 }
 
+// refreshIndex brings the persistent keyword index up to date with the store now, so that
+// the next ask answers at once from what was just stored.
+func (a *App) refreshIndex(ctx context.Context, st *store.Store) error {
+	opt, err := a.indexOptions()
+	if err != nil {
+		return err
+	}
+	idx, _, err := bot.NewIndex(ctx, st, opt)
+	if err != nil {
+		return err
+	}
+	return idx.Close()
+}
+
 // service builds the configured account's message service over st.
 func (a *App) service(ctx context.Context, st *store.Store) (*bot.Service, error) {
 	c := a.Config
@@ -313,16 +327,9 @@ func (a *App) Import(ctx context.Context, paths []string, url string) error {
 	defer st.Close()
 	imported, err := publish.New(nil, st, a.reporter(), nil).Import(ctx, paths...)
 	if len(imported) > 0 {
-		// Index them now, so that the next ask answers at once.
-		opt, oerr := a.indexOptions()
-		if oerr != nil {
-			return oerr
+		if rerr := a.refreshIndex(ctx, st); rerr != nil {
+			return rerr
 		}
-		idx, _, ierr := bot.NewIndex(ctx, st, opt)
-		if ierr != nil {
-			return ierr
-		}
-		idx.Close()
 	}
 	for _, im := range imported {
 		if url != "" {

@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"time"
 	"unicode/utf8"
 )
 
@@ -341,4 +342,36 @@ func (s *Sandbox) Live() map[string]string {
 		out[id] = j.URL
 	}
 	return out
+}
+
+func (s *Sandbox) handlePublishGetArticle(r *http.Request, body []byte) (map[string]any, *apiError) {
+	var req struct {
+		ArticleID string `json:"article_id"`
+	}
+	if ae := decode(body, &req); ae != nil {
+		return nil, ae
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	job := s.articles[req.ArticleID]
+	if job == nil {
+		return nil, fail(CodeInvalidArticleID, "invalid article_id hint: [%s]", s.newID(4))
+	}
+	return map[string]any{"news_item": job.Articles}, nil
+}
+
+// AddForeign publishes an article as if another tool had (the firm's earlier issues made
+// in another editor): it is listed by freepublish/batchget and read by getarticle. It
+// returns the article's ID and URL.
+func (s *Sandbox) AddForeign(a Article, published time.Time) (id, url string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.jobSeq++
+	job := &PublishJob{PublishID: s.jobSeq, Status: 0, ArticleID: "sbxart_" + s.newID(12), Done: published}
+	job.URL = s.url + "/s/" + job.ArticleID
+	a.URL = job.URL
+	job.Articles = []Article{a}
+	s.jobs[job.PublishID] = job
+	s.articles[job.ArticleID] = job
+	return job.ArticleID, job.URL
 }

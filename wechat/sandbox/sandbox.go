@@ -370,6 +370,7 @@ func (s *Sandbox) routes() {
 		"/cgi-bin/message/mass/get":           s.handleMassGet,
 		"/cgi-bin/message/custom/send":        s.handleCustomSend,
 		"/cgi-bin/freepublish/delete":         s.handlePublishDelete,
+		"/cgi-bin/freepublish/getarticle":     s.handlePublishGetArticle,
 		"/cgi-bin/openapi/quota/get":          s.handleQuotaGet,
 		"/cgi-bin/clear_quota":                s.handleClearQuota,
 		"/cgi-bin/menu/create":                s.handleMenuCreate,
