@@ -178,7 +178,7 @@ func bars(id, title, note string, values []chart.Value, c drawing.Color) Chart {
 	g := chart.BarChart{Width: width, Height: height, BarWidth: max(20, min(60, (width-80)/len(values)-12)),
 		Background: chart.Style{Padding: chart.Box{Top: 20, Left: 10, Right: 10, Bottom: 36}},
 		XAxis:      chart.Style{FontSize: 9}, YAxis: chart.YAxis{Range: &chart.ContinuousRange{Min: 0, Max: top * 1.1},
-			ValueFormatter: func(v interface{}) string { return fmt.Sprintf("%.0f", v) }},
+			ValueFormatter: wholeNumber},
 		Bars: values}
 	var err error
 	if ch.SVG, err = svg(g); err != nil {
@@ -227,17 +227,20 @@ func perDay(asked []store.Asked, from, now time.Time, loc *time.Location) Chart 
 	g := chart.Chart{Width: width, Height: height, Series: series,
 		Background: chart.Style{Padding: chart.Box{Top: 20, Left: 10, Right: 10, Bottom: 10}},
 		XAxis:      chart.XAxis{ValueFormatter: chart.TimeValueFormatterWithFormat("01-02"), Style: chart.Style{FontSize: 8}},
-		YAxis: chart.YAxis{ValueFormatter: func(v interface{}) string {
-			if f, ok := v.(float64); ok {
-				return fmt.Sprintf("%.0f", f)
-			}
-			return ""
-		}}}
+		YAxis:      chart.YAxis{ValueFormatter: wholeNumber}}
 	var err error
 	if ch.SVG, err = svg(g); err != nil {
 		ch.Empty = "Could not draw: " + err.Error()
 	}
 	return ch
+}
+
+// wholeNumber labels an axis with counts.
+func wholeNumber(v interface{}) string {
+	if f, ok := v.(float64); ok {
+		return fmt.Sprintf("%.0f", f)
+	}
+	return ""
 }
 
 func hex(c drawing.Color) string { return fmt.Sprintf("#%02x%02x%02x", c.R, c.G, c.B) }
@@ -281,13 +284,8 @@ func growth(days []store.FollowerDay) Chart {
 	g := chart.Chart{Width: width, Height: height,
 		Background: chart.Style{Padding: chart.Box{Top: 20, Left: 10, Right: 10, Bottom: 10}},
 		XAxis:      chart.XAxis{ValueFormatter: chart.TimeValueFormatterWithFormat("01-02"), Style: chart.Style{FontSize: 8}},
-		YAxis: chart.YAxis{ValueFormatter: func(v interface{}) string {
-			if f, ok := v.(float64); ok {
-				return fmt.Sprintf("%.0f", f)
-			}
-			return ""
-		}},
-		Series: []chart.Series{chart.TimeSeries{XValues: xs, YValues: ys, Style: chart.Style{StrokeColor: c, StrokeWidth: 2, FillColor: c.WithAlpha(40)}}}}
+		YAxis:      chart.YAxis{ValueFormatter: wholeNumber},
+		Series:     []chart.Series{chart.TimeSeries{XValues: xs, YValues: ys, Style: chart.Style{StrokeColor: c, StrokeWidth: 2, FillColor: c.WithAlpha(40)}}}}
 	var err error
 	if ch.SVG, err = svg(g); err != nil {
 		ch.Empty = "Could not draw: " + err.Error()

@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/sirupsen/logrus"
@@ -20,6 +21,15 @@ import (
 // callbackServer runs the message callback as configured by the environment now, and
 // returns its public URL.
 func callbackServer(t *testing.T) string {
+	t.Helper()
+	c, web, _ := envService(t)
+	return web.URL + c.Server.Path
+}
+
+// envService runs the message service as configured by the environment now, behind a test
+// server; stop closes both (the service writing what insight queued), as the test's end
+// does if stop was not called.
+func envService(t *testing.T) (c *config.Config, web *httptest.Server, stop func()) {
 	t.Helper()
 	c, err := config.Load("", nil)
 	if err != nil {
@@ -36,9 +46,11 @@ func callbackServer(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	web := httptest.NewServer(svc.Public())
-	t.Cleanup(func() { web.Close(); svc.Close(); st.Close() })
-	return web.URL + c.Server.Path
+	web = httptest.NewServer(svc.Public())
+	var once sync.Once
+	stop = func() { once.Do(func() { web.Close(); svc.Close(); st.Close() }) }
+	t.Cleanup(stop)
+	return c, web, stop
 }
 
 func doctorReport(t *testing.T) (doctor.Report, error) {

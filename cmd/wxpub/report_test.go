@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,9 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sirupsen/logrus"
-
-	"wxpub/config"
 	"wxpub/internal/testenv"
 	"wxpub/wechat/follower"
 	"wxpub/wechat/sandbox"
@@ -46,22 +41,7 @@ func TestReportDrawsEveryChart(t *testing.T) {
 	}
 	offset.Store(0)
 	// The callback, answering as followers ask, records what they ask.
-	c, err := config.Load("", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	log := logrus.New()
-	log.SetOutput(io.Discard)
-	a := &App{Config: c, Log: log, Out: io.Discard}
-	st, err := a.openStore(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	svc, err := a.service(context.Background(), st)
-	if err != nil {
-		t.Fatal(err)
-	}
-	web := httptest.NewServer(svc.Public())
+	_, web, stop := envService(t)
 	queries := []string{"个人信息", "区块链", "contact tracing", "数据出境", "量子计算", "最新", "GDPR", "暗网", "hello", "区块链 监管", "personal information", "苹果 谷歌"}
 	for i := range 240 {
 		f := follower.New(web.URL+"/wechat", "reporttoken", follower.Plain)
@@ -70,9 +50,7 @@ func TestReportDrawsEveryChart(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	web.Close()
-	svc.Close()
-	st.Close()
+	stop() // the service writes what insight queued
 	if out, err := run(t, "stats", "fetch", "--since", time.Now().AddDate(0, 0, -7).Format(time.DateOnly)); err != nil || !strings.Contains(out, "Fetched the figures of 7 days") {
 		t.Fatalf("stats fetch: %v\n%s", err, out)
 	}

@@ -299,19 +299,31 @@ func (s *Sandbox) Menu() []MenuButton {
 	return append([]MenuButton(nil), s.menu...)
 }
 
-func (s *Sandbox) handlePublishDelete(r *http.Request, body []byte) (map[string]any, *apiError) {
-	var req struct {
-		ArticleID string `json:"article_id"`
-		Index     int    `json:"index"`
+// articleRequest reads a freepublish request naming an article, and finds the article
+// (s.mu held by the caller).
+type articleRequest struct {
+	ArticleID string `json:"article_id"`
+	Index     int    `json:"index"`
+}
+
+func (s *Sandbox) publishedArticle(req articleRequest) (*PublishJob, *apiError) {
+	job := s.articles[req.ArticleID]
+	if job == nil {
+		return nil, fail(CodeInvalidArticleID, "invalid article_id hint: [%s]", s.newID(4))
 	}
+	return job, nil
+}
+
+func (s *Sandbox) handlePublishDelete(r *http.Request, body []byte) (map[string]any, *apiError) {
+	var req articleRequest
 	if ae := decode(body, &req); ae != nil {
 		return nil, ae
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	job := s.articles[req.ArticleID]
-	if job == nil {
-		return nil, fail(CodeInvalidArticleID, "invalid article_id hint: [%s]", s.newID(4))
+	job, ae := s.publishedArticle(req)
+	if ae != nil {
+		return nil, ae
 	}
 	if req.Index < 0 || req.Index > len(job.Articles) {
 		return nil, fail(CodeInvalidArgs, "invalid index")
@@ -345,17 +357,15 @@ func (s *Sandbox) Live() map[string]string {
 }
 
 func (s *Sandbox) handlePublishGetArticle(r *http.Request, body []byte) (map[string]any, *apiError) {
-	var req struct {
-		ArticleID string `json:"article_id"`
-	}
+	var req articleRequest
 	if ae := decode(body, &req); ae != nil {
 		return nil, ae
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	job := s.articles[req.ArticleID]
-	if job == nil {
-		return nil, fail(CodeInvalidArticleID, "invalid article_id hint: [%s]", s.newID(4))
+	job, ae := s.publishedArticle(req)
+	if ae != nil {
+		return nil, ae
 	}
 	return map[string]any{"news_item": job.Articles}, nil
 }
