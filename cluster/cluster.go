@@ -18,6 +18,8 @@ import (
 
 	"github.com/redis/go-redis/v9"
 	"github.com/sirupsen/logrus"
+
+	"wxpub/wechat"
 )
 
 // go-redis logs every failed dial on its own (and so every request during an outage);
@@ -52,6 +54,19 @@ type Cluster struct {
 	prefix  string
 	timeout time.Duration
 	outage  *outage
+
+	replayOnce sync.Once
+	replayMark *Replays
+	// ops feed the batchers: pipelines of concurrent messages' commands.
+	ops       chan op
+	closed    chan struct{}
+	closeOnce sync.Once
+}
+
+// replays is the cluster's one replay guard.
+func (c *Cluster) replays() *Replays {
+	c.replayOnce.Do(func() { c.replayMark = &Replays{c: c, local: wechat.NewMemoryReplays()} })
+	return c.replayMark
 }
 
 // Open connects to Redis. An unreachable Redis is not an error: the replica starts alone
@@ -84,11 +99,15 @@ func Open(ctx context.Context, opt Options) (*Cluster, error) {
 	if err := rdb.Ping(pctx).Err(); err != nil {
 		c.outage.fail(err)
 	}
+	c.startBatchers()
 	return c, nil
 }
 
 // Close closes the connections.
-func (c *Cluster) Close() error { return c.rdb.Close() }
+func (c *Cluster) Close() error {
+	c.closeOnce.Do(func() { close(c.closed) })
+	return c.rdb.Close()
+}
 
 // Up reports whether Redis answered the last command.
 func (c *Cluster) Up() bool { return !c.outage.isDown() }

@@ -259,3 +259,41 @@ func TestRedisHoldsNoOpenID(t *testing.T) {
 		}
 	}
 }
+
+// Admit does the replay mark and the claim in one round trip, across replicas: a replayed
+// request claims nothing, a retry is refused with the kept reply, and an outage falls back
+// to what each replica remembers.
+func TestAdmitAcrossReplicas(t *testing.T) {
+	prefix := testenv.RedisPrefix(t)
+	a := open(t, testenv.RedisAddr(), prefix, nil)
+	b := open(t, testenv.RedisAddr(), prefix, nil)
+	ctx := context.Background()
+	da, db := a.Dedup(time.Minute), b.Dedup(time.Minute)
+	if !da.Guards(a.Replays()) || da.Guards(b.Replays()) {
+		t.Fatal("Guards must match its own cluster's replay marks only")
+	}
+	first, claimed, kept, err := da.Admit(ctx, "req1", time.Minute, "msg1")
+	if err != nil || !first || !claimed || kept != nil {
+		t.Fatalf("first delivery: %v %v %v %v", first, claimed, kept, err)
+	}
+	// The same request replayed to the other replica: refused, nothing claimed.
+	if first, claimed, _, _ := db.Admit(ctx, "req1", time.Minute, "msg1"); first || claimed {
+		t.Errorf("replay: first %v claimed %v", first, claimed)
+	}
+	reply := wechat.Kept{Reply: &wechat.Reply{Text: "answer"}, CreateTime: 7}
+	if err := da.Complete(ctx, "msg1", reply); err != nil {
+		t.Fatal(err)
+	}
+	// Kept with the next pipeline, not waited for: a retry comes seconds later.
+	wctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	if k, err := db.Wait(wctx, "msg1"); err != nil || k.Reply.Text != "answer" {
+		t.Fatalf("the kept reply never reached Redis: %+v %v", k, err)
+	}
+	// WeChat's retry of the message (a new request) on the other replica: refused, with the
+	// kept reply in the same trip.
+	first, claimed, kept, _ = db.Admit(ctx, "req2", time.Minute, "msg1")
+	if !first || claimed || kept == nil || kept.Reply.Text != "answer" {
+		t.Errorf("retry: first %v claimed %v kept %+v", first, claimed, kept)
+	}
+}

@@ -55,9 +55,8 @@ func (d *Dedup) Complete(ctx context.Context, key string, k wechat.Kept) error {
 	if err != nil {
 		return err
 	}
-	cctx, cancel := d.c.ctx(context.Background())
-	defer cancel()
-	d.c.result(d.c.rdb.Set(cctx, d.key(key), data, d.ttl).Err())
+	// With the next pipeline; nobody waits for it (a retry comes seconds later).
+	d.c.send(op{ctx: context.Background(), keys: []string{d.key(key)}, args: []any{data, d.ttl}, set: true})
 	return nil
 }
 
@@ -98,10 +97,8 @@ type Replays struct {
 	local *wechat.MemoryReplays
 }
 
-// Replays returns the shared replay guard.
-func (c *Cluster) Replays() *Replays {
-	return &Replays{c: c, local: wechat.NewMemoryReplays()}
-}
+// Replays returns the shared replay guard (one per cluster: Dedup.Admit records into it).
+func (c *Cluster) Replays() *Replays { return c.replays() }
 
 // First implements wechat.ReplayGuard.
 func (r *Replays) First(ctx context.Context, key string, ttl time.Duration) (bool, error) {
@@ -117,4 +114,39 @@ func (r *Replays) First(ctx context.Context, key string, ttl time.Duration) (boo
 		return first, nil
 	}
 	return ok && first, nil
+}
+
+// Guards implements wechat.Admitter: Admit records into this cluster's replay marks.
+func (d *Dedup) Guards(r wechat.ReplayGuard) bool {
+	rp, ok := r.(*Replays)
+	return ok && rp.c == d.c
+}
+
+// Admit implements wechat.Admitter: one round trip for the replay mark and the claim.
+func (d *Dedup) Admit(ctx context.Context, replayKey string, replayTTL time.Duration, dedupKey string) (first, claimed bool, kept *wechat.Kept, err error) {
+	// In-process first, as the separate calls do: an outage starting now forgets nothing.
+	localFirst, _ := d.c.replays().local.First(ctx, replayKey, replayTTL)
+	localClaim := false
+	if localFirst {
+		localClaim, _ = d.local.Claim(ctx, dedupKey)
+	}
+	if d.c.skip() {
+		return localFirst, localClaim, nil, nil
+	}
+	cctx, cancel := d.c.ctx(ctx)
+	defer cancel()
+	res, err := d.c.send(op{ctx: cctx, keys: []string{d.c.prefix + "replay:" + replayKey, d.key(dedupKey)},
+		args: []any{replayTTL, d.ttl, pending}, answer: make(chan opResult, 1)})
+	if d.c.result(err) != nil || len(res) != 3 {
+		return localFirst, localClaim, nil, nil
+	}
+	first = res[0] == int64(1) && localFirst
+	claimed = res[1] == int64(1)
+	if v, ok := res[2].(string); ok && v != pending && v != "" {
+		var k wechat.Kept
+		if json.Unmarshal([]byte(v), &k) == nil {
+			kept = &k
+		}
+	}
+	return first, claimed, kept, nil
 }

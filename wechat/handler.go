@@ -64,6 +64,18 @@ type ReplayGuard interface {
 	First(ctx context.Context, key string, ttl time.Duration) (bool, error)
 }
 
+// Admitter does a request's replay check and its message's dedup claim in one step: a
+// shared store answers both in one round trip. A Dedup that has it is used so, when the
+// handler's Replays is the same store's (Admitter.Replays reports it).
+type Admitter interface {
+	// Admit records replayKey for replayTTL and, when it is new, claims dedupKey. first
+	// is false for a replayed request, claimed false for a retry; kept is the reply kept
+	// for the message when it was not claimed and a reply is there already.
+	Admit(ctx context.Context, replayKey string, replayTTL time.Duration, dedupKey string) (first, claimed bool, kept *Kept, err error)
+	// Guards reports whether r is the replay guard Admit records into.
+	Guards(r ReplayGuard) bool
+}
+
 // CallbackHandler is the message callback: verify → parse → dispatch → reply.
 type CallbackHandler struct {
 	// Token is the callback token; every request must be signed with it.
@@ -241,14 +253,18 @@ func (h *CallbackHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		o.User = h.Hash(m.FromUserName)
 	}
 	replayKey := keyHash(ts, nonce, q.Get("signature"), q.Get("msg_signature"))
-	first, err := h.Replays.First(r.Context(), replayKey, h.ReplayWindow())
 	var kept Kept
-	if err == nil && !first {
-		// The same signed request again: whatever was kept for its message, or nothing.
-		kept, _ = h.kept(r.Context(), keyHash(m.DedupKey()), start)
-		outcome = "replay"
+	if ad, ok := h.Dedup.(Admitter); ok && ad.Guards(h.Replays) {
+		kept, outcome = h.admitted(r.Context(), ad, replayKey, m, start)
 	} else {
-		kept, outcome = h.answer(r.Context(), m, start)
+		first, err := h.Replays.First(r.Context(), replayKey, h.ReplayWindow())
+		if err == nil && !first {
+			// The same signed request again: whatever was kept for its message, or nothing.
+			kept, _ = h.kept(r.Context(), keyHash(m.DedupKey()), start)
+			outcome = "replay"
+		} else {
+			kept, outcome = h.answer(r.Context(), m, start, false)
+		}
 	}
 	o.Outcome = outcome
 	h.write(w, m, kept, encrypted, outcome)
@@ -355,15 +371,40 @@ func (h *CallbackHandler) kept(ctx context.Context, key string, start time.Time)
 	return h.Dedup.Wait(wctx, key)
 }
 
+// admitted does the replay check and the claim in one step, then answers as answer does.
+func (h *CallbackHandler) admitted(ctx context.Context, ad Admitter, replayKey string, m *Message, start time.Time) (Kept, string) {
+	key := keyHash(m.DedupKey())
+	first, claimed, kept, err := ad.Admit(ctx, replayKey, h.ReplayWindow(), key)
+	switch {
+	case err != nil:
+		// The store is unreachable: answer anyway; a retry may then run twice.
+		return h.answer(ctx, m, start, true)
+	case !first, !claimed:
+		outcome := "duplicate"
+		if !first {
+			outcome = "replay"
+		}
+		if kept != nil {
+			return *kept, outcome
+		}
+		k, _ := h.kept(ctx, key, start)
+		return k, outcome
+	}
+	return h.answer(ctx, m, start, true)
+}
+
 // answer returns the reply for m: the kept one for a retry, else the dispatcher's, within
-// the budget.
-func (h *CallbackHandler) answer(ctx context.Context, m *Message, start time.Time) (Kept, string) {
+// the budget. claimed says the message is claimed already (by Admit).
+func (h *CallbackHandler) answer(ctx context.Context, m *Message, start time.Time, claimed bool) (Kept, string) {
 	deadline := start.Add(h.ReplyBudget)
 	key := keyHash(m.DedupKey())
-	claimed, err := h.Dedup.Claim(ctx, key)
-	if err != nil {
-		// The dedup store is unreachable: answer anyway; a retry may then run twice.
-		claimed = true
+	if !claimed {
+		var err error
+		claimed, err = h.Dedup.Claim(ctx, key)
+		if err != nil {
+			// The dedup store is unreachable: answer anyway; a retry may then run twice.
+			claimed = true
+		}
 	}
 	if !claimed {
 		k, _ := h.kept(ctx, key, start)
@@ -378,8 +419,10 @@ func (h *CallbackHandler) answer(ctx context.Context, m *Message, start time.Tim
 			rep = &Reply{}
 		}
 		k := Kept{Reply: rep, CreateTime: h.Now().Unix()}
-		_ = h.Dedup.Complete(h.base, key, k)
+		// The reply goes out first; keeping it for retries (a store's round trip) need
+		// not hold it up: WeChat retries after 5 s.
 		done <- k
+		_ = h.Dedup.Complete(h.base, key, k)
 	}()
 	timer := time.NewTimer(time.Until(deadline))
 	defer timer.Stop()
