@@ -23,7 +23,7 @@ func (f fake) TopQueries(context.Context, time.Time, int, ...string) ([]store.Co
 	return f.top, nil
 }
 func (f fake) TopItems(context.Context, time.Time, int) ([]store.Count, error) { return f.top, nil }
-func (f fake) ItemTitles(context.Context, string) (string, error)             { return "标题 Title", nil }
+func (f fake) ItemTitles(context.Context, string) (string, error)              { return "标题 Title", nil }
 func (f fake) FollowerDays(context.Context, string) ([]store.FollowerDay, error) {
 	return f.followers, nil
 }
