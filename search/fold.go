@@ -28,14 +28,38 @@ func loadConverters() {
 // fold normalises text for matching.
 func fold(s string) string {
 	s = strings.ToLower(width.Fold.String(s))
-	if !hasHan(s) {
+	if !hasTraditional(s) {
 		return s
 	}
-	loadConverters()
 	if out, err := converters.t2s.Convert(s); err == nil {
 		return out
 	}
 	return s
+}
+
+// traditional remembers, for each Chinese character met, whether t2s changes it: most
+// text is simplified already, and converting it (a dictionary walk over every character)
+// was a quarter of building the index.
+var traditional sync.Map // rune → bool
+
+// hasTraditional reports whether s has a character t2s would change.
+func hasTraditional(s string) bool {
+	for _, r := range s {
+		if r < 0x2E80 {
+			continue
+		}
+		v, ok := traditional.Load(r)
+		if !ok {
+			loadConverters()
+			out, err := converters.t2s.Convert(string(r))
+			v = err == nil && out != string(r)
+			traditional.Store(r, v)
+		}
+		if v.(bool) {
+			return true
+		}
+	}
+	return false
 }
 
 // queryForms are the forms a query is searched in: folded, and, when it was written in
