@@ -84,6 +84,9 @@ type Runner func(ctx context.Context, j Job) (*publish.Result, error)
 type Options struct {
 	// Run publishes a due job; nil makes a scheduler that only adds, lists and cancels.
 	Run Runner
+	// Account is the AppID whose jobs Run publishes: each account's jobs wait in a queue
+	// of their own, so that a server of one account never takes another's.
+	Account string
 	// JobTimeout bounds one attempt (default 15 minutes: a publish waits up to
 	// publish.poll_timeout for WeChat).
 	JobTimeout time.Duration
@@ -192,7 +195,7 @@ func Open(ctx context.Context, st *store.Store, opt Options) (*Scheduler, error)
 	}
 	if opt.Run != nil {
 		// A replica that cannot publish (no AppSecret) does not take publish jobs.
-		cfg.Queues[river.QueueDefault] = river.QueueConfig{MaxWorkers: 2}
+		cfg.Queues[Queue(opt.Account)] = river.QueueConfig{MaxWorkers: 2}
 		if err := river.AddWorkerSafely(cfg.Workers, &worker{run: opt.Run, s: s}); err != nil {
 			closePool()
 			return nil, err
@@ -278,7 +281,7 @@ var waiting = []rivertype.JobState{rivertype.JobStateScheduled, rivertype.JobSta
 // Add schedules j for at. One issue of an account has one job waiting at most: a second
 // is a *DuplicateError naming the first.
 func (s *Scheduler) Add(ctx context.Context, at time.Time, j Job) (Scheduled, error) {
-	res, err := s.client.Insert(ctx, j, &river.InsertOpts{ScheduledAt: at,
+	res, err := s.client.Insert(ctx, j, &river.InsertOpts{ScheduledAt: at, Queue: Queue(j.Account),
 		UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: waiting}, Tags: []string{"issue-" + strconv.Itoa(j.Issue)}})
 	if err != nil {
 		return Scheduled{}, fmt.Errorf("schedule issue %d: %w", j.Issue, err)
@@ -291,6 +294,21 @@ func (s *Scheduler) Add(ctx context.Context, at time.Time, j Job) (Scheduled, er
 		return Scheduled{}, &DuplicateError{Existing: sc}
 	}
 	return sc, nil
+}
+
+// Queue is the River queue of an account's publish jobs.
+func Queue(account string) string {
+	var b strings.Builder
+	b.WriteString("publish_")
+	for _, r := range strings.ToLower(account) {
+		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_' || r == '-' {
+			b.WriteRune(r)
+		}
+	}
+	if b.Len() == len("publish_") {
+		return "publish"
+	}
+	return b.String()
 }
 
 // ErrNotFound is the error (wrapped) for a job that does not exist.

@@ -75,7 +75,7 @@ func openStore(t *testing.T, dsn string) *store.Store {
 func startReplica(t *testing.T, st *store.Store, run func(j Job) error) *replica {
 	t.Helper()
 	r := &replica{}
-	s, err := Open(context.Background(), st, Options{PollInterval: 50 * time.Millisecond, Run: func(ctx context.Context, j Job) (*publish.Result, error) {
+	s, err := Open(context.Background(), st, Options{PollInterval: 50 * time.Millisecond, Account: "wxA", Run: func(ctx context.Context, j Job) (*publish.Result, error) {
 		r.mu.Lock()
 		r.runs = append(r.runs, j.Issue)
 		r.mu.Unlock()
@@ -215,6 +215,10 @@ func TestDuplicatesAndFailures(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	otherAccount, err := r.s.Add(ctx, time.Now().Add(100*time.Millisecond), Job{Account: "wxB", Issue: 150})
+	if err != nil {
+		t.Fatal(err)
+	}
 	failed := waitFor(t, r.s, lintJob.ID, "cancelled")
 	if !strings.Contains(failed.Why(), "title too long") || failed.Attempts != 1 {
 		t.Errorf("the failed job says %q after %d attempts", failed.Why(), failed.Attempts)
@@ -222,6 +226,10 @@ func TestDuplicatesAndFailures(t *testing.T) {
 	retrying := waitFor(t, r.s, netJob.ID, "retrying")
 	if !strings.Contains(retrying.Why(), "connection refused") {
 		t.Errorf("the retrying job says %q", retrying.Why())
+	}
+	// Another account's job, due as long: never taken by this account's replica.
+	if sc, _ := r.s.Get(ctx, otherAccount.ID); sc.State != "scheduled" || sc.Attempts != 0 {
+		t.Errorf("another account's job was run here: %+v", sc)
 	}
 	if n := testutil.ToFloat64(r.s.outcomes.WithLabelValues("failed")); n != 1 {
 		t.Errorf("failed metric %v", n)

@@ -27,7 +27,7 @@ func (a *App) openScheduler(ctx context.Context, st *store.Store, run schedule.R
 // openSchedulerWith also runs daily tasks.
 func (a *App) openSchedulerWith(ctx context.Context, st *store.Store, run schedule.Runner, daily []schedule.Daily) (*schedule.Scheduler, error) {
 	s := a.Config.Schedule
-	return schedule.Open(ctx, st, schedule.Options{Run: run, JobTimeout: s.JobTimeout, RescueAfter: s.RescueAfter,
+	return schedule.Open(ctx, st, schedule.Options{Run: run, Account: a.Config.WeChat.AppID, JobTimeout: s.JobTimeout, RescueAfter: s.RescueAfter,
 		PollInterval: s.PollInterval, Log: slog.New(&logrusHandler{log: a.Log}), Daily: daily})
 }
 
@@ -109,7 +109,8 @@ func jobSteps(j schedule.Job) string {
 func (a *App) runJob(st *store.Store) schedule.Runner {
 	return func(ctx context.Context, j schedule.Job) (*publish.Result, error) {
 		if j.Account != a.Config.WeChat.AppID {
-			// Another account's job in a shared database: not this server's to run.
+			// Each account's jobs wait in a queue of their own: this cannot happen unless
+			// two accounts' AppIDs fold to one queue name.
 			return nil, fmt.Errorf("job for account %s, but this server publishes to %s: %w", j.Account, a.Config.WeChat.AppID, store.ErrNotFound)
 		}
 		to, err := recipients(j.PreviewTo)
