@@ -158,8 +158,13 @@ func TestScheduledPublishSurvivesAKilledReplica(t *testing.T) {
 		t.Fatalf("published before the kill took effect: %d", n)
 	}
 	j := waitJob(t, jobs[0].ID, "done", 90*time.Second)
-	if !strings.Contains(survivor.logText(), "scheduled publication done") {
-		t.Errorf("the surviving replica did not finish the job:\n%s", survivor.logText())
+	// serve writes its log in batches (every 200 ms): give the line time to arrive.
+	for wait := time.Now().Add(3 * time.Second); !strings.Contains(survivor.logText(), "scheduled publication done"); {
+		if time.Now().After(wait) {
+			t.Errorf("the surviving replica did not finish the job:\n%s", survivor.logText())
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 	if n, submits := livePublications(sb), len(sb.Published()); n != 1 || submits != 1 {
 		t.Errorf("%d published of %d submitted, want exactly one of one", n, submits)
