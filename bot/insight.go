@@ -36,7 +36,10 @@ type recorder struct {
 	queue   chan asked
 	dropped prometheus.Counter
 	done    chan struct{}
-	stop    sync.Once
+	// mu lets record and close race: a dispatch still finishing as the service closes
+	// must not send on the closed queue.
+	mu     sync.RWMutex
+	closed bool
 }
 
 // recorderQueue bounds the records waiting to be written.
@@ -66,6 +69,12 @@ func (r *recorder) record(openID string, m reply.Message, answer reply.Reply, la
 		lang = "en"
 	}
 	q := store.Query{At: time.Now(), Query: reply.Normalize(text), Lang: lang, Outcome: answer.Outcome, Items: answer.Items(), Latency: latency}
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	if r.closed {
+		r.dropped.Inc()
+		return
+	}
 	select {
 	case r.queue <- asked{openID: openID, q: q}:
 	default:
@@ -115,8 +124,13 @@ func (r *recorder) run() {
 
 // close writes what is queued and stops.
 func (r *recorder) close() {
-	r.stop.Do(func() {
-		close(r.queue)
-		<-r.done
-	})
+	r.mu.Lock()
+	if r.closed {
+		r.mu.Unlock()
+		return
+	}
+	r.closed = true
+	close(r.queue)
+	r.mu.Unlock()
+	<-r.done
 }

@@ -8,9 +8,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/sirupsen/logrus"
 
 	"wxpub/issue"
+	"wxpub/reply"
 	"wxpub/store"
 	"wxpub/wechat/follower"
 )
@@ -66,4 +68,15 @@ func quietLog() *logrus.Logger {
 	l := logrus.New()
 	l.SetOutput(io.Discard)
 	return l
+}
+
+// A dispatch finishing as the service closes is dropped, not a panic.
+func TestRecorderAfterClose(t *testing.T) {
+	r := newRecorder(nil, quietLog())
+	r.close()
+	r.record("oX", reply.Message{Type: "text", Content: "x"}, reply.Reply{Outcome: "items"}, time.Millisecond)
+	r.close()
+	if n := testutil.ToFloat64(r.dropped); n != 1 {
+		t.Errorf("%v dropped, want the one recorded after close", n)
+	}
 }
