@@ -72,10 +72,15 @@ func (s *Store) Account(ctx context.Context, appID string) (*Store, error) {
 		return nil, fmt.Errorf("account %s: %w", appID, err)
 	}
 	if others == 0 {
-		for _, table := range []string{"uploads", "publications", "publish_leases"} {
+		for _, table := range []string{"uploads", "publications", "publish_leases", "events", "approvals", "queries", "stats_followers", "stats_articles"} {
 			if _, err := tx.ExecContext(ctx, s.rebind(`UPDATE `+table+` SET account = ? WHERE account = ''`), appID); err != nil {
 				return nil, fmt.Errorf("account %s: adopt the %s of before: %w", appID, table, err)
 			}
+		}
+		// The salt goes with the records hashed with it, unless the account has its own.
+		if _, err := tx.ExecContext(ctx, s.rebind(`UPDATE insight_salts SET account = ? WHERE account = ''
+			AND NOT EXISTS (SELECT 1 FROM insight_salts s2 WHERE s2.account = ?)`), appID, appID); err != nil {
+			return nil, fmt.Errorf("account %s: adopt the insight salt of before: %w", appID, err)
 		}
 	}
 	if err := tx.Commit(); err != nil {

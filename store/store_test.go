@@ -372,9 +372,19 @@ func accounts(t *testing.T, open func(*testing.T) *Store) {
 	if err := s.PutUpload(ctx, Upload{Hash: "h1", Kind: UploadCover, URL: "u", MediaID: "m"}); err != nil {
 		t.Fatal(err)
 	}
+	if err := s.AddEvent(ctx, Event{Issue: 135, Actor: "li", Action: ActionDrafted}); err != nil {
+		t.Fatal(err)
+	}
+	oldHash, _ := s.Follower(ctx, "oFollower")
 	a, err := s.Account(ctx, "wxA")
 	if err != nil {
 		t.Fatal(err)
+	}
+	if ev, _ := a.Events(ctx, 135); len(ev) != 1 || ev[0].Actor != "li" {
+		t.Errorf("account A did not adopt the history of before: %+v", ev)
+	}
+	if h, _ := a.Follower(ctx, "oFollower"); h != oldHash {
+		t.Error("account A did not adopt the insight salt of before: its followers' records could not be forgotten")
 	}
 	if p, err := a.Publication(ctx, 135); err != nil || p.DraftMediaID != "old-draft" {
 		t.Errorf("account A did not adopt the publication of before: %+v %v", p, err)
