@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"regexp"
@@ -221,9 +222,33 @@ func (s *Sandbox) handleDraftGet(r *http.Request, body []byte) (map[string]any, 
 }
 
 type page struct {
-	Offset    int `json:"offset"`
-	Count     int `json:"count"`
-	NoContent int `json:"no_content"`
+	Offset    int       `json:"offset"`
+	Count     int       `json:"count"`
+	NoContent flagOrInt `json:"no_content"`
+}
+
+// flagOrInt is no_content as the documentation writes it (0 or 1) or as
+// silenceper/wechat v2.1.10 sends it (false or true, in PaginateDraft and Paginate). The
+// documentation does not say what the live API makes of a boolean; the sandbox takes both
+// rather than fail a widely used client the platform may well accept (found by the SDK
+// conformance test, wechat/sdk).
+type flagOrInt int
+
+func (f *flagOrInt) UnmarshalJSON(b []byte) error {
+	switch string(b) {
+	case "true":
+		*f = 1
+		return nil
+	case "false", "null":
+		*f = 0
+		return nil
+	}
+	var n int
+	if err := json.Unmarshal(b, &n); err != nil {
+		return err
+	}
+	*f = flagOrInt(n)
+	return nil
 }
 
 func (p page) check() *apiError {
