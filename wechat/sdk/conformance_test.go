@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/silenceper/wechat/v2/officialaccount/draft"
+	"github.com/silenceper/wechat/v2/officialaccount/material"
+	"github.com/silenceper/wechat/v2/officialaccount/message"
 
 	"wxpub/internal/testenv"
 	"wxpub/wechat"
@@ -17,8 +19,10 @@ import (
 )
 
 // The sandbox was written beside wxpub's client; the SDK was not. Driven through the
-// SDK's typed calls, the draft box and free publishing answer in shapes the SDK decodes,
-// into the values the sandbox holds (a zero value where one was sent is a shape bug).
+// SDK's typed calls, permanent materials, customer-service messages, the draft box and free
+// publishing answer in shapes the SDK decodes, into the values the sandbox holds (a zero
+// value where one was sent is a shape bug). The menu (menu package) and the analytics
+// (stats package) are driven through the SDK in their own tests.
 func TestSandboxAgainstTheSDK(t *testing.T) {
 	sb := testenv.Sandbox(t, sandbox.Options{PublishDelay: 10 * time.Millisecond})
 	c, err := wechat.New(wechat.Options{AppID: sandbox.DemoAppID, AppSecret: sandbox.DemoAppSecret, BaseURL: sb.URL()})
@@ -35,6 +39,14 @@ func TestSandboxAgainstTheSDK(t *testing.T) {
 		t.Fatal(err)
 	}
 	oa := OfficialAccount(c)
+	mats, err := oa.GetMaterial().BatchGetMaterial(material.PermanentMaterialTypeImage, 0, 10)
+	if err != nil || mats.TotalCount != 1 || len(mats.Item) != 1 || mats.Item[0].MediaID != cover.MediaID ||
+		mats.Item[0].Name != "cover.png" || mats.Item[0].URL == "" || mats.Item[0].UpdateTime == 0 {
+		t.Fatalf("BatchGetMaterial: %+v %v", mats, err)
+	}
+	if err := oa.GetCustomerMessageManager().Send(message.NewCustomerTextMessage("oFollower0000000000000000001", "您好")); err != nil {
+		t.Errorf("custom message Send: %v", err)
+	}
 	d := oa.GetDraft()
 	mediaID, err := d.AddDraft([]*draft.Article{{Title: "第135期", Author: "立方", Digest: "摘要", Content: "<p>正文</p>", ThumbMediaID: cover.MediaID}})
 	if err != nil || mediaID == "" {
