@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"testing"
 	"time"
 
@@ -66,8 +67,19 @@ func TestEventsReadByTheSDK(t *testing.T) {
 		t.Errorf("the SDK reads the push as %+v", ev)
 	}
 
+	// The documentation's own example of the push, too.
+	doc, err := os.ReadFile("../testdata/documented/publishjobfinish.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc = doc[bytes.Index(doc, []byte("-->"))+3:]
+	var docEv message.MixMessage
+	if err := xml.Unmarshal(doc, &docEv); err != nil || docEv.PublishEventInfo.PublishID != 2247503051 || docEv.PublishEventInfo.ArticleDetail.Item[0].ArticleURL != "ARTICLE_URL" {
+		t.Errorf("the SDK reads the documented push as %+v %v", docEv.PublishEventInfo, err)
+	}
+
 	f := follower.New("http://unused", "tok", follower.Plain)
-	bodies := [][]byte{publishEvent, []byte(f.EventMessage("subscribe", "")), []byte(f.EventMessage("CLICK", "latest")),
+	bodies := [][]byte{publishEvent, doc, []byte(f.EventMessage("subscribe", "")), []byte(f.EventMessage("CLICK", "latest")),
 		[]byte(f.EventMessage("VIEW", "https://www.example.com/"))}
 	for _, body := range bodies {
 		var sdkMsg message.MixMessage
