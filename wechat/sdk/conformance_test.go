@@ -6,9 +6,12 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"strconv"
 	"testing"
 	"time"
 
+	"github.com/silenceper/wechat/v2/officialaccount"
+	offconfig "github.com/silenceper/wechat/v2/officialaccount/config"
 	"github.com/silenceper/wechat/v2/officialaccount/draft"
 	"github.com/silenceper/wechat/v2/officialaccount/material"
 	"github.com/silenceper/wechat/v2/officialaccount/message"
@@ -102,6 +105,16 @@ func TestSandboxAgainstTheSDK(t *testing.T) {
 	if err != nil || len(arts) != 1 || arts[0].Title != "第135期（更正）" || arts[0].URL != status.url {
 		t.Fatalf("First (getarticle): %+v %v", arts, err)
 	}
+	// A mass send by wxpub's client (never the SDK's Broadcast, whose preview can send to
+	// everyone: platform doc §4), its status read by the SDK.
+	sent, err := c.SendToAll(context.Background(), mediaID, "wxpub-sdk-check")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms, err := oa.GetBroadcast().GetMassStatus(strconv.FormatInt(sent.MsgID, 10))
+	if err != nil || ms.MsgID != sent.MsgID || ms.MsgStatus != "SEND_SUCCESS" {
+		t.Errorf("GetMassStatus: %+v %v", ms, err)
+	}
 	if err := fp.Delete(status.articleID, 0); err != nil {
 		t.Fatalf("Delete: %v", err)
 	}
@@ -110,5 +123,34 @@ func TestSandboxAgainstTheSDK(t *testing.T) {
 	}
 	if n, _ := d.CountDraft(); n != 0 {
 		t.Errorf("%d drafts after DeleteDraft", n)
+	}
+}
+
+// The SDK fetching its own token from the sandbox (stable_token, as UseStableAK asks)
+// decodes it, and its calls are accepted with it.
+func TestSDKFetchesItsOwnStableToken(t *testing.T) {
+	sb := testenv.Sandbox(t, sandbox.Options{})
+	c, err := wechat.New(wechat.Options{AppID: sandbox.DemoAppID, AppSecret: sandbox.DemoAppSecret, BaseURL: sb.URL()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	OfficialAccount(c) // points the SDK's global HTTP settings at the sandbox
+	own := officialaccount.NewOfficialAccount(&offconfig.Config{AppID: sandbox.DemoAppID, AppSecret: sandbox.DemoAppSecret,
+		Cache: wechat.NewMemoryCache(), UseStableAK: true})
+	tok, err := own.GetAccessToken()
+	if err != nil || tok == "" {
+		t.Fatalf("the SDK's stable_token: %q %v", tok, err)
+	}
+	if n, err := own.GetDraft().CountDraft(); err != nil || n != 0 {
+		t.Errorf("a call with the SDK's own token: %d %v", n, err)
+	}
+	fetched := 0
+	for _, call := range sb.Calls() {
+		if call.Path == "/cgi-bin/stable_token" {
+			fetched++
+		}
+	}
+	if fetched != 1 {
+		t.Errorf("%d stable_token calls, want the SDK's one", fetched)
 	}
 }
