@@ -461,3 +461,25 @@ func TestTokenFailureBacksOff(t *testing.T) {
 		t.Errorf("%d more token requests while backing off", n)
 	}
 }
+
+// draft/count is documented as a GET without a body; the client once sent a POST of {}.
+func TestCountDraftsIsAGet(t *testing.T) {
+	sb := testenv.Sandbox(t, sandbox.Options{})
+	c := newClient(t, sb, Options{})
+	if _, err := c.CountDrafts(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	seen := 0
+	for _, call := range sb.Calls() {
+		if call.Path != "/cgi-bin/draft/count" {
+			continue
+		}
+		seen++
+		if call.Method != http.MethodGet || len(call.Body) != 0 {
+			t.Errorf("draft/count sent as %s with %d body bytes, want a GET without a body", call.Method, len(call.Body))
+		}
+	}
+	if seen != 1 {
+		t.Errorf("%d draft/count calls, want 1", seen)
+	}
+}

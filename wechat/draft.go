@@ -3,6 +3,7 @@ package wechat
 import (
 	"context"
 	"fmt"
+	"net/http"
 )
 
 // AddDraft creates a draft and returns its media_id. Not retried: a repeat would make a
@@ -87,6 +88,7 @@ func (c *Client) CountDrafts(ctx context.Context) (int, error) {
 	var out struct {
 		TotalCount int `json:"total_count"`
 	}
-	err := c.do(ctx, call{endpoint: "/cgi-bin/draft/count", body: map[string]any{}, out: &out, idempotent: true})
+	// A GET, as documented (draft_count); it had been a POST of {}.
+	err := c.do(ctx, call{endpoint: "/cgi-bin/draft/count", method: http.MethodGet, out: &out, idempotent: true})
 	return out.TotalCount, err
 }
