@@ -14,10 +14,7 @@ func documented(t *testing.T, name string, v any) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var fx struct {
-		Source   string          `json:"source"`
-		Response json.RawMessage `json:"response"`
-	}
+	var fx docFixture
 	if err := json.Unmarshal(data, &fx); err != nil || fx.Source == "" {
 		t.Fatalf("%s: %v (every fixture names its source)", name, err)
 	}

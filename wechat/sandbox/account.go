@@ -248,7 +248,21 @@ func (s *Sandbox) handleMenuGet(r *http.Request, body []byte) (map[string]any, *
 	if s.menu == nil {
 		return nil, fail(CodeMenuNotExist, "menu no exist")
 	}
-	return map[string]any{"menu": map[string]any{"button": s.menu, "menuid": s.menuID}}, nil
+	return map[string]any{"menu": map[string]any{"button": menuAnswer(s.menu), "menuid": s.menuID}}, nil
+}
+
+// menuAnswer is the menu as menu/get writes it: every button carries sub_button, an empty
+// list on a leaf, as the documented example shows (menu/create takes it omitted).
+func menuAnswer(buttons []MenuButton) []map[string]any {
+	out := make([]map[string]any, 0, len(buttons))
+	for _, b := range buttons {
+		data, _ := json.Marshal(b)
+		var m map[string]any
+		json.Unmarshal(data, &m)
+		m["sub_button"] = menuAnswer(b.SubButton)
+		out = append(out, m)
+	}
+	return out
 }
 
 func (s *Sandbox) handleMenuDelete(r *http.Request, body []byte) (map[string]any, *apiError) {
@@ -367,7 +381,22 @@ func (s *Sandbox) handlePublishGetArticle(r *http.Request, body []byte) (map[str
 	if ae != nil {
 		return nil, ae
 	}
-	return map[string]any{"news_item": job.Articles}, nil
+	return map[string]any{"news_item": publishedArticles(job.Articles)}, nil
+}
+
+// publishedArticle is an article as freepublish answers name it: is_deleted always written
+// (the documented examples carry it), where the draft box leaves it out.
+type publishedArticle struct {
+	Article
+	IsDeleted bool `json:"is_deleted"`
+}
+
+func publishedArticles(as []Article) []publishedArticle {
+	out := make([]publishedArticle, len(as))
+	for i, a := range as {
+		out[i] = publishedArticle{Article: a, IsDeleted: a.IsDeleted}
+	}
+	return out
 }
 
 // AddForeign publishes an article as if another tool had (the firm's earlier issues made

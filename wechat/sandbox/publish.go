@@ -188,7 +188,7 @@ func (s *Sandbox) handlePublishBatchGet(r *http.Request, body []byte) (map[strin
 				news[k].Content = ""
 			}
 		}
-		items = append(items, map[string]any{"article_id": j.ArticleID, "content": map[string]any{"news_item": news}, "update_time": j.Done.Unix()})
+		items = append(items, map[string]any{"article_id": j.ArticleID, "content": map[string]any{"news_item": publishedArticles(news)}, "update_time": j.Done.Unix()})
 	}
 	return map[string]any{"total_count": total, "item_count": len(items), "item": items}, nil
 }

@@ -177,13 +177,16 @@ type Image struct {
 
 // Article is an article as the draft box keeps it.
 type Article struct {
-	Title              string `json:"title"`
-	Author             string `json:"author"`
-	Digest             string `json:"digest"`
-	Content            string `json:"content"`
-	ContentSourceURL   string `json:"content_source_url"`
-	ThumbMediaID       string `json:"thumb_media_id"`
-	ThumbURL           string `json:"thumb_url"`
+	Title            string `json:"title"`
+	Author           string `json:"author"`
+	Digest           string `json:"digest"`
+	Content          string `json:"content"`
+	ContentSourceURL string `json:"content_source_url"`
+	ThumbMediaID     string `json:"thumb_media_id"`
+	ThumbURL         string `json:"thumb_url"`
+	// ShowCoverPic is kept for the documented examples, which still carry it; the editor
+	// no longer shows a cover inside the body whatever it says.
+	ShowCoverPic       int    `json:"show_cover_pic"`
 	NeedOpenComment    int    `json:"need_open_comment"`
 	OnlyFansCanComment int    `json:"only_fans_can_comment"`
 	PicCrop2351        string `json:"pic_crop_235_1,omitempty"`
@@ -300,6 +303,17 @@ func Start(addr string, opt Options) (*Sandbox, error) {
 
 // URL is the base URL clients use as wechat.api_base ("" before Start).
 func (s *Sandbox) URL() string { return s.url }
+
+// Endpoints lists the API paths the sandbox serves, sorted: what a conformance test must
+// cover.
+func (s *Sandbox) Endpoints() []string {
+	out := make([]string, 0, len(s.endpoints))
+	for path := range s.endpoints {
+		out = append(out, path)
+	}
+	sort.Strings(out)
+	return out
+}
 
 // SetURL sets the base URL used in the links it returns, for a sandbox served by another
 // server (an httptest.Server, say).
