@@ -11,6 +11,7 @@
 package sandbox
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -503,9 +504,14 @@ func (s *Sandbox) api(h handler, needToken bool) http.HandlerFunc {
 		}
 		s.record(r, body, code, 0)
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
-		enc := json.NewEncoder(w)
+		// The live API sends compact JSON with no trailing newline; co-wechat-api escapes
+		// control characters before parsing, so a newline after the object (what
+		// json.Encoder writes) fails its parse.
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
 		enc.SetEscapeHTML(false)
 		_ = enc.Encode(resp)
+		_, _ = w.Write(bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
 	}
 }
 

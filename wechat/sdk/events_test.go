@@ -4,12 +4,16 @@ import (
 	"bytes"
 	"context"
 	"encoding/xml"
+	"fmt"
 	"image"
 	"image/png"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -21,8 +25,9 @@ import (
 	"wxpub/wechat/sandbox"
 )
 
-// The events the platform pushes are read alike by the SDK's message type and by wxpub's
-// scanner: the sandbox's PUBLISHJOBFINISH, and a follower's subscribe, CLICK and VIEW.
+// The events the platform pushes are read alike by the SDK's message type, by
+// node-easywechat's server and by wxpub's scanner: the sandbox's PUBLISHJOBFINISH, the
+// documentation's, and a follower's subscribe, CLICK and VIEW.
 func TestEventsReadByTheSDK(t *testing.T) {
 	pushed := make(chan []byte, 1)
 	cb := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -81,7 +86,22 @@ func TestEventsReadByTheSDK(t *testing.T) {
 	f := follower.New("http://unused", "tok", follower.Plain)
 	bodies := [][]byte{publishEvent, doc, []byte(f.EventMessage("subscribe", "")), []byte(f.EventMessage("CLICK", "latest")),
 		[]byte(f.EventMessage("VIEW", "https://www.example.com/"))}
-	for _, body := range bodies {
+	var files []string
+	for i, body := range bodies {
+		name := filepath.Join(t.TempDir(), fmt.Sprintf("event%d.xml", i))
+		if err := os.WriteFile(name, bytes.TrimSpace(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, name)
+	}
+	// node-easywechat's Message: every value a string, PublishEventInfo a nested object.
+	var nodeMsgs []map[string]any
+	runNode(t, "events", map[string]string{"APP_ID": sandbox.DemoAppID, "APP_SECRET": sandbox.DemoAppSecret,
+		"EVENT_FILES": strings.Join(files, "\n")}, &nodeMsgs)
+	if len(nodeMsgs) != len(bodies) {
+		t.Fatalf("node-easywechat read %d of %d events", len(nodeMsgs), len(bodies))
+	}
+	for i, body := range bodies {
 		var sdkMsg message.MixMessage
 		if err := xml.Unmarshal(body, &sdkMsg); err != nil {
 			t.Fatalf("the SDK cannot read %s: %v", body, err)
@@ -93,6 +113,15 @@ func TestEventsReadByTheSDK(t *testing.T) {
 		if string(sdkMsg.Event) != ours.Event || sdkMsg.EventKey != ours.EventKey || string(sdkMsg.FromUserName) != ours.FromUserName ||
 			sdkMsg.CreateTime != ours.CreateTime || string(sdkMsg.MsgType) != ours.MsgType || ours.Event == "" {
 			t.Errorf("read differently:\nSDK   %+v\nwxpub %+v", sdkMsg.CommonToken, ours)
+		}
+		n := nodeMsgs[i]
+		if n["Event"] != ours.Event || n["FromUserName"] != ours.FromUserName || n["MsgType"] != ours.MsgType ||
+			n["CreateTime"] != strconv.FormatInt(ours.CreateTime, 10) || (ours.EventKey != "" && n["EventKey"] != ours.EventKey) {
+			t.Errorf("read differently:\nnode-easywechat %v\nwxpub           %+v", n, ours)
+		}
+		if ours.Event == "PUBLISHJOBFINISH" && (at(n, "PublishEventInfo", "publish_id") != strconv.FormatInt(sdkMsg.PublishEventInfo.PublishID, 10) ||
+			at(n, "PublishEventInfo", "article_id") != sdkMsg.PublishEventInfo.ArticleID || at(n, "PublishEventInfo", "article_id") == "") {
+			t.Errorf("node-easywechat reads the publish result as %v, the SDK as %+v", n["PublishEventInfo"], sdkMsg.PublishEventInfo)
 		}
 	}
 }
