@@ -179,6 +179,7 @@ func TestAnswersHaveTheDocumentedShape(t *testing.T) {
 	sent := call("/cgi-bin/message/mass/sendall", map[string]any{"filter": map[string]any{"is_to_all": true}, "mpnews": map[string]any{"media_id": draft},
 		"msgtype": "mpnews", "send_ignore_reprint": 0, "clientmsgid": "documented"})
 	call("/cgi-bin/message/mass/get", map[string]any{"msg_id": sent["msg_id"]})
+	call("/cgi-bin/message/mass/delete", map[string]any{"msg_id": sent["msg_id"], "article_idx": 0})
 	call("/cgi-bin/message/custom/send", map[string]any{"touser": "oFollower0000000000000000001", "msgtype": "text", "text": map[string]any{"content": "Hello"}})
 	call("/cgi-bin/openapi/quota/get", map[string]any{"cgi_path": "/cgi-bin/draft/add"})
 	call("/cgi-bin/clear_quota", map[string]any{"appid": sandbox.DemoAppID})

@@ -74,7 +74,8 @@ func (s *Sandbox) handleMassSendAll(r *http.Request, body []byte) (map[string]an
 	if len(req.ClientMsgID) > 64 {
 		return nil, fail(CodeInvalidArgs, "invalid args: clientmsgid longer than 64 bytes")
 	}
-	if _, ae := s.draft(req.MPNews.MediaID); ae != nil {
+	d, ae := s.draft(req.MPNews.MediaID)
+	if ae != nil {
 		return nil, ae
 	}
 	s.mu.Lock()
@@ -93,7 +94,7 @@ func (s *Sandbox) handleMassSendAll(r *http.Request, body []byte) (map[string]an
 		return nil, fail(CodeNoMassQuota, "has no masssend quota")
 	}
 	m := &MassSend{MsgID: 1000000000 + s.nextSeq(), MediaID: req.MPNews.MediaID, ClientMsgID: req.ClientMsgID,
-		ToAll: *req.Filter.IsToAll, TagID: req.Filter.TagID, At: s.now()}
+		ToAll: *req.Filter.IsToAll, TagID: req.Filter.TagID, At: s.now(), Articles: len(d.Articles)}
 	m.MsgDataID = m.MsgID + 2000000000
 	s.mass = append(s.mass, m)
 	if req.ClientMsgID != "" {
@@ -115,8 +116,41 @@ func (s *Sandbox) handleMassGet(r *http.Request, body []byte) (map[string]any, *
 	defer s.mu.Unlock()
 	for _, m := range s.mass {
 		if m.MsgID == id {
-			return map[string]any{"msg_id": m.MsgID, "msg_status": "SEND_SUCCESS"}, nil
+			status := "SEND_SUCCESS"
+			if m.Deleted {
+				status = "DELETE"
+			}
+			return map[string]any{"msg_id": m.MsgID, "msg_status": status}, nil
 		}
+	}
+	return nil, fail(CodeInvalidArgs, "invalid msg_id %s", req.MsgID)
+}
+
+// handleMassDelete is message/mass/delete {"msg_id", "article_idx"}: the sent article's
+// page stops opening (followers keep the card they received), and mass/get reads DELETE.
+// article_idx 0 (or absent) deletes every article of the send, n the n-th; a number beyond
+// the send's articles is refused. The sandbox marks the whole send deleted either way.
+func (s *Sandbox) handleMassDelete(r *http.Request, body []byte) (map[string]any, *apiError) {
+	var req struct {
+		MsgID      json.Number `json:"msg_id"`
+		ArticleIdx int         `json:"article_idx"`
+		URL        string      `json:"url"`
+	}
+	if ae := decode(body, &req); ae != nil {
+		return nil, ae
+	}
+	id, _ := req.MsgID.Int64()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, m := range s.mass {
+		if m.MsgID != id {
+			continue
+		}
+		if req.ArticleIdx < 0 || req.ArticleIdx > m.Articles {
+			return nil, fail(CodeInvalidArgs, "invalid article_idx %d", req.ArticleIdx)
+		}
+		m.Deleted = true
+		return nil, nil
 	}
 	return nil, fail(CodeInvalidArgs, "invalid msg_id %s", req.MsgID)
 }

@@ -226,6 +226,9 @@ type MassSend struct {
 	ToAll            bool
 	TagID            int
 	At               time.Time
+	// Articles is how many articles the send carried; Deleted is set by message/mass/delete.
+	Articles int
+	Deleted  bool
 }
 
 // Preview is one message/mass/preview.
@@ -383,6 +386,7 @@ func (s *Sandbox) routes() {
 		"/cgi-bin/message/mass/preview":       s.handleMassPreview,
 		"/cgi-bin/message/mass/sendall":       s.handleMassSendAll,
 		"/cgi-bin/message/mass/get":           s.handleMassGet,
+		"/cgi-bin/message/mass/delete":        s.handleMassDelete,
 		"/cgi-bin/message/custom/send":        s.handleCustomSend,
 		"/cgi-bin/freepublish/delete":         s.handlePublishDelete,
 		"/cgi-bin/freepublish/getarticle":     s.handlePublishGetArticle,

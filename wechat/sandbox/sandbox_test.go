@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -102,5 +103,41 @@ func TestCheckCrop(t *testing.T) {
 		if checkCrop(bad) == nil {
 			t.Errorf("%q accepted", bad)
 		}
+	}
+}
+
+// mass/delete refuses an unknown msg_id and an article_idx beyond the send, and afterwards
+// mass/get reads DELETE.
+func TestMassDelete(t *testing.T) {
+	sb, err := Start("", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sb.Close()
+	tok := post(t, sb.URL()+"/cgi-bin/stable_token", `{"grant_type":"client_credential","appid":"`+DemoAppID+`","secret":"`+DemoAppSecret+`"}`)["access_token"].(string)
+	api := func(path, body string) map[string]any { return post(t, sb.URL()+path+"?access_token="+tok, body) }
+	sb.mu.Lock()
+	sb.drafts["d1"] = &Draft{MediaID: "d1", Articles: []Article{{Title: "a"}, {Title: "b"}}}
+	sb.mu.Unlock()
+	sent := api("/cgi-bin/message/mass/sendall", `{"filter":{"is_to_all":true},"mpnews":{"media_id":"d1"},"msgtype":"mpnews","clientmsgid":"k"}`)
+	id, _ := sent["msg_id"].(float64)
+	if id == 0 {
+		t.Fatalf("sendall: %v", sent)
+	}
+	msgID := strconv.FormatInt(int64(id), 10)
+	for _, tc := range []struct {
+		body string
+		want int
+	}{
+		{`{"msg_id":424242}`, CodeInvalidArgs},
+		{`{"msg_id":` + msgID + `,"article_idx":3}`, CodeInvalidArgs},
+		{`{"msg_id":` + msgID + `,"article_idx":2}`, 0},
+	} {
+		if c := code(api("/cgi-bin/message/mass/delete", tc.body)); c != tc.want {
+			t.Errorf("mass/delete %s: errcode %d, want %d", tc.body, c, tc.want)
+		}
+	}
+	if st := api("/cgi-bin/message/mass/get", `{"msg_id":`+msgID+`}`); st["msg_status"] != "DELETE" {
+		t.Errorf("mass/get after the delete: %v", st)
 	}
 }

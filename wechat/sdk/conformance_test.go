@@ -147,6 +147,12 @@ func TestSandboxAgainstTheSDK(t *testing.T) {
 	if err != nil || ms.MsgID != sent.MsgID || ms.MsgStatus != "SEND_SUCCESS" {
 		t.Errorf("GetMassStatus: %+v %v", ms, err)
 	}
+	if err := oa.GetBroadcast().Delete(sent.MsgID, 0); err != nil {
+		t.Errorf("Delete (mass): %v", err)
+	}
+	if ms, err := oa.GetBroadcast().GetMassStatus(strconv.FormatInt(sent.MsgID, 10)); err != nil || ms.MsgStatus != "DELETE" {
+		t.Errorf("GetMassStatus after the delete: %+v %v", ms, err)
+	}
 	// The SDK has no typed call for openapi/quota/get: its own HTTP helper, with its token.
 	tok, err := oa.GetAccessToken()
 	if err != nil {

@@ -158,6 +158,9 @@ func TestSandboxAgainstNodeSDKs(t *testing.T) {
 		"/cgi-bin/message/mass/get": func(v map[string]any) bool {
 			return v["msg_status"] == "SEND_SUCCESS" && v["msg_id"] == float64(mass[0].MsgID)
 		},
+		"/cgi-bin/message/mass/delete": func(v map[string]any) bool {
+			return v["errcode"] == 0.0 && v["status_after"] == "DELETE" && sb.MassSends()[0].Deleted
+		},
 		"/cgi-bin/message/custom/send": func(v map[string]any) bool {
 			c := sb.CustomMessages()
 			return v["errcode"] == 0.0 && len(c) == 1 && bytes.Contains(c[0], []byte(openID))

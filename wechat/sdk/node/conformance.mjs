@@ -89,6 +89,10 @@ async function api() {
 
   const sent = await step('/cgi-bin/message/mass/sendall', 'co-wechat-api', () => cw.massSendNews(mediaID, true, 'wxpub-node-check'));
   await step('/cgi-bin/message/mass/get', 'co-wechat-api', () => cw.getMassMessageStatus(sent && sent.msg_id));
+  await step('/cgi-bin/message/mass/delete', 'co-wechat-api', async () => {
+    const deleted = await cw.deleteMass(sent && sent.msg_id);
+    return { ...deleted, status_after: (await cw.getMassMessageStatus(sent && sent.msg_id)).msg_status };
+  });
   await step('/cgi-bin/message/custom/send', 'co-wechat-api', () => cw.sendText(env('OPEN_ID'), '您好'));
   await step('/cgi-bin/openapi/quota/get', 'node-easywechat', () => post('cgi-bin/openapi/quota/get', { cgi_path: '/cgi-bin/draft/add' }));
   await step('/cgi-bin/clear_quota', 'node-easywechat', () => post('cgi-bin/clear_quota', { appid: env('APP_ID') }));
