@@ -132,3 +132,27 @@ func BenchmarkArchiveSearch(b *testing.B) {
 	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
 	b.ReportMetric(float64(idx.Size()), "items")
 }
+
+// BenchmarkArchiveBuild measures the first build of the index over the store named by
+// WXPUB_BENCH_STORE (bench/archive.sh's), into a fresh folder each time: where the time of
+// `serve`'s first start goes (run it with -cpuprofile).
+func BenchmarkArchiveBuild(b *testing.B) {
+	dsn := os.Getenv("WXPUB_BENCH_STORE")
+	if dsn == "" {
+		b.Skip("WXPUB_BENCH_STORE names the store to measure (bench/archive.sh)")
+	}
+	ctx := context.Background()
+	st, err := store.Open(ctx, dsn)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	for i := 0; i < b.N; i++ {
+		idx, _, err := NewIndex(ctx, st, IndexOptions{Dir: b.TempDir()})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(float64(idx.Size()), "items")
+		idx.Close()
+	}
+}

@@ -389,6 +389,14 @@ func TestPersistentIndex(t *testing.T) {
 		t.Fatal(err)
 	}
 	size := x.Size()
+	// Once the records are written with the catalog, the items are read from them, not
+	// held in memory.
+	if len(x.docs) != 0 || len(x.pending) != 0 {
+		t.Errorf("after PutAll: %d items held, %d records pending", len(x.docs), len(x.pending))
+	}
+	if d, ok := x.Item("137-1"); !ok || d.Title.Zh == "" {
+		t.Errorf("137-1 from its record: %+v %v", d, ok)
+	}
 	// Open while the first holds it: another copy, empty.
 	y, err := Open(dir)
 	if err != nil {
