@@ -8,6 +8,7 @@
 package search
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -34,6 +35,7 @@ import (
 	"github.com/blevesearch/bleve/v2/mapping"
 	"github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
+	bolt "go.etcd.io/bbolt"
 	"golang.org/x/sys/unix"
 
 	"wxpub/issue"
@@ -82,6 +84,8 @@ type Index struct {
 	dir  string
 	temp bool     // dir goes with Close
 	lock *os.File // this process's hold on a persistent index's folder
+	// records holds a persistent index's items, by issue (recordsFile).
+	records *bolt.DB
 
 	closeOnce sync.Once
 	closeErr  error
@@ -165,20 +169,26 @@ func newMapping() mapping.IndexMapping {
 
 // mappingVersion changes whenever what is indexed or how does: a persistent index of
 // another version is rebuilt.
-const mappingVersion = "wxpub-index-4"
+const mappingVersion = "wxpub-index-5"
 
-// Internal keys of a persistent index: the version; the catalog of issues it holds (each
-// Issue with its item IDs and revision), read whole at open; and each issue's items
-// without bodies, read when a search first returns one of them, so that a server over
-// 100,000 items does not hold every title. Records are written in the batch of their
-// items; the catalog after each PutAll (a catalog behind its records costs a re-index of
-// the issues it misses, nothing more).
+// Internal keys of a persistent index: the version, and the catalog of issues it holds
+// (each Issue with its item IDs and revision), read whole at open.
 var (
 	keyVersion = []byte("wxpub:version")
 	keyCatalog = []byte("wxpub:catalog")
 )
 
-func keyIssue(n int) []byte { return []byte(fmt.Sprintf("wxpub:issue:%d", n)) }
+// Each issue's items, without bodies, are records in a bbolt file beside the bleve index
+// (recordsFile), read when a search first returns one of them, so that a server over
+// 100,000 items holds neither every title nor every record's page: bleve reads all of its
+// internal values at open, where they were 40 MB of an idle server's 195 at 100,000 items.
+// Records are written before the catalog, in saveCatalog: a catalog behind its records
+// costs a re-index of the issues it misses, nothing more.
+var recordsBucket = []byte("issues")
+
+func recordsFile(path string) string { return path + ".records" }
+
+func keyIssue(n int) []byte { return []byte(strconv.Itoa(n)) }
 
 // New returns an empty index in a temporary folder, removed by Close. Its segments are
 // memory-mapped: held in the heap instead, 10,000 items cost 20 MB of resident memory
@@ -244,33 +254,77 @@ func openSlot(path string) (*Index, error) {
 	idx, err := bleve.OpenUsing(path, nil)
 	switch {
 	case err == nil:
-		if v, _ := idx.GetInternal(keyVersion); string(v) == mappingVersion {
-			x := wrap(idx, path, false)
-			if err := x.load(); err == nil {
-				return x, nil
+		_, statErr := os.Stat(recordsFile(path))
+		if v, _ := idx.GetInternal(keyVersion); string(v) == mappingVersion && statErr == nil {
+			if records, err := openRecords(path); err == nil {
+				x := wrap(idx, path, false)
+				x.records = records
+				if err := x.load(); err == nil {
+					return x, nil
+				}
+				records.Close()
 			}
 		}
-		// Another version, or records that do not read: start again.
+		// Another version, records missing, or a catalog or records that do not read:
+		// start again.
 		idx.Close()
-		if err := os.RemoveAll(path); err != nil {
-			return nil, fmt.Errorf("search index %s: %w", path, err)
+		if err := removeSlot(path); err != nil {
+			return nil, err
 		}
 	case errors.Is(err, bleve.ErrorIndexPathDoesNotExist):
 	default:
 		// Unreadable (a crash while it was created): start again.
-		if rerr := os.RemoveAll(path); rerr != nil {
-			return nil, fmt.Errorf("search index %s: %w", path, err)
+		if rerr := removeSlot(path); rerr != nil {
+			return nil, rerr
 		}
+	}
+	if err := removeSlot(path); err != nil { // records left without their index
+		return nil, err
+	}
+	records, err := openRecords(path)
+	if err != nil {
+		return nil, err
 	}
 	idx, err = bleve.NewUsing(path, newMapping(), scorch.Name, scorch.Name, nil)
 	if err != nil {
+		records.Close()
 		return nil, fmt.Errorf("search index %s: %w", path, err)
 	}
 	if err := idx.SetInternal(keyVersion, []byte(mappingVersion)); err != nil {
 		idx.Close()
+		records.Close()
 		return nil, fmt.Errorf("search index %s: %w", path, err)
 	}
-	return wrap(idx, path, false), nil
+	x := wrap(idx, path, false)
+	x.records = records
+	return x, nil
+}
+
+// openRecords opens (or creates) the records file of the index at path. The slot's flock
+// is held: no other process has it open.
+func openRecords(path string) (*bolt.DB, error) {
+	db, err := bolt.Open(recordsFile(path), 0o600, &bolt.Options{Timeout: time.Second})
+	if err != nil {
+		return nil, fmt.Errorf("search index %s: records: %w", path, err)
+	}
+	if err := db.Update(func(tx *bolt.Tx) error {
+		_, err := tx.CreateBucketIfNotExists(recordsBucket)
+		return err
+	}); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("search index %s: records: %w", path, err)
+	}
+	return db, nil
+}
+
+// removeSlot deletes a slot's bleve index and its records.
+func removeSlot(path string) error {
+	for _, p := range []string{path, recordsFile(path)} {
+		if err := os.RemoveAll(p); err != nil {
+			return fmt.Errorf("search index %s: %w", path, err)
+		}
+	}
+	return nil
 }
 
 // load reads a persistent index's catalog: its issues, not yet their items.
@@ -314,8 +368,11 @@ func (x *Index) doc(id string) (Doc, bool) {
 	data, pending := x.pending[n]
 	x.mu.RUnlock()
 	if !pending {
-		data, err = x.idx.GetInternal(keyIssue(n))
-		if err != nil || len(data) == 0 {
+		_ = x.records.View(func(tx *bolt.Tx) error {
+			data = bytes.Clone(tx.Bucket(recordsBucket).Get(keyIssue(n)))
+			return nil
+		})
+		if len(data) == 0 {
 			return Doc{}, false
 		}
 	}
@@ -399,12 +456,6 @@ func (x *Index) saveCatalog() error {
 		catalog = append(catalog, is)
 	}
 	written, removed := x.pending, x.gone
-	for n, data := range written {
-		b.SetInternal(keyIssue(n), data)
-	}
-	for n := range removed {
-		b.DeleteInternal(keyIssue(n))
-	}
 	x.pending, x.gone = map[int][]byte{}, map[int]bool{}
 	x.mu.Unlock()
 	sort.Slice(catalog, func(i, j int) bool { return catalog[i].Number < catalog[j].Number })
@@ -413,7 +464,25 @@ func (x *Index) saveCatalog() error {
 		return err
 	}
 	b.SetInternal(keyCatalog, data)
-	if err := x.idx.Batch(b); err != nil {
+	// The records, then the catalog that lists them.
+	err = x.records.Update(func(tx *bolt.Tx) error {
+		bucket := tx.Bucket(recordsBucket)
+		for n, data := range written {
+			if err := bucket.Put(keyIssue(n), data); err != nil {
+				return err
+			}
+		}
+		for n := range removed {
+			if err := bucket.Delete(keyIssue(n)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err == nil {
+		err = x.idx.Batch(b)
+	}
+	if err != nil {
 		// Kept for the next save, unless an issue was put or removed since.
 		x.mu.Lock()
 		for n, data := range written {
@@ -447,6 +516,11 @@ func (x *Index) saveCatalog() error {
 func (x *Index) Close() error {
 	x.closeOnce.Do(func() {
 		x.closeErr = x.idx.Close()
+		if x.records != nil {
+			if err := x.records.Close(); x.closeErr == nil {
+				x.closeErr = err
+			}
+		}
 		if x.lock != nil {
 			x.lock.Close() // and with it the lock
 		}

@@ -439,6 +439,22 @@ func TestPersistentIndex(t *testing.T) {
 	if got, _ := first(t, x, "网络安全审查"); got != "" {
 		t.Errorf("a removed issue still found: %s", got)
 	}
+	// An index whose records are gone is rebuilt: its catalog would list items it
+	// cannot show.
+	x.Close()
+	if err := os.Remove(recordsFile(x.dir)); err != nil {
+		t.Fatal(err)
+	}
+	x, err = Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if x.Size() != 0 {
+		t.Errorf("an index without its records was kept: %d items", x.Size())
+	}
+	if err := x.PutAll([]Issue{a}, [][]Doc{ad}); err != nil {
+		t.Fatal(err)
+	}
 	// An index of another version is rebuilt, not misread.
 	if err := x.idx.SetInternal(keyVersion, []byte("old")); err != nil {
 		t.Fatal(err)
