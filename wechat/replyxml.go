@@ -26,7 +26,7 @@ func replyHead(b *bytes.Buffer, to, from string, createTime int64, msgType strin
 // TextReply writes a text reply's XML.
 func TextReply(to, from string, createTime int64, content string) []byte {
 	var b bytes.Buffer
-	b.Grow(200 + len(content))
+	b.Grow(200 + len(to) + len(from) + len(content))
 	replyHead(&b, to, from, createTime, "text")
 	b.WriteString("<Content>")
 	cdata(&b, content)
@@ -36,8 +36,13 @@ func TextReply(to, from string, createTime int64, content string) []byte {
 
 // NewsReply writes a news reply's XML.
 func NewsReply(to, from string, createTime int64, articles []NewsArticle) []byte {
+	// Sized once: growing the buffer as it went was a sixth of a reply's allocations.
+	n := 250 + len(to) + len(from)
+	for _, a := range articles {
+		n += 130 + len(a.Title) + len(a.Description) + len(a.PicURL) + len(a.URL)
+	}
 	var b bytes.Buffer
-	b.Grow(300 + 300*len(articles))
+	b.Grow(n)
 	replyHead(&b, to, from, createTime, "news")
 	b.WriteString("<ArticleCount>")
 	b.WriteString(strconv.Itoa(len(articles)))

@@ -1,6 +1,7 @@
 package wechat
 
 import (
+	"bytes"
 	"crypto/sha1"
 	"crypto/subtle"
 	"encoding/hex"
@@ -10,17 +11,26 @@ import (
 // Signature is hex(sha1(concat(sort(parts)))): with token, timestamp and nonce it signs a
 // request (signature); with the Encrypt value added, an encrypted message (msg_signature).
 func Signature(parts ...string) string {
-	var buf [4]string
-	s := append(buf[:0], parts...)
-	// Insertion sort: three or four short strings, and no allocation on this hot path.
-	for i := 1; i < len(s); i++ {
-		for j := i; j > 0 && s[j] < s[j-1]; j-- {
-			s[j], s[j-1] = s[j-1], s[j]
+	var buf [4][]byte
+	s := buf[:0]
+	for _, p := range parts {
+		s = append(s, []byte(p))
+	}
+	return signBytes(s...)
+}
+
+// signBytes is Signature over byte slices: a safe reply signs its kilobyte of ciphertext
+// without copying it into a string and back.
+func signBytes(parts ...[]byte) string {
+	// Insertion sort: three or four short values.
+	for i := 1; i < len(parts); i++ {
+		for j := i; j > 0 && bytes.Compare(parts[j], parts[j-1]) < 0; j-- {
+			parts[j], parts[j-1] = parts[j-1], parts[j]
 		}
 	}
 	h := sha1.New()
-	for _, p := range s {
-		h.Write([]byte(p))
+	for _, p := range parts {
+		h.Write(p)
 	}
 	var sum [sha1.Size]byte
 	return hex.EncodeToString(h.Sum(sum[:0]))
