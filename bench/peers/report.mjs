@@ -83,6 +83,55 @@ uploaded (new store and sandbox each time).
 for (const r of pick((r) => r.part === "publish")) {
   out += `| ${r.concurrency} | ${n(r.wall_ms)} ms | ${n(r.critical_ms)} ms | ${r.ratio.toFixed(2)}× |\n`;
 }
+
+// The targets of the replies issue (#13) and the replicas issue (#15), from this run.
+const fr = one((r) => r.part === "floor_render");
+const rd = one((r) => r.part === "redis");
+const ar = one((r) => r.part === "archive");
+const floods = pick((r) => r.part === "flood");
+if (fr || rd || ar || floods.length) {
+  const rows = [];
+  const row = (what, figure, target, met) => rows.push(`| ${what} | ${figure} | ${target} | ${met ? "met" : "**missed**"} |`);
+  const floor = (mode, conns) => {
+    const w = one((r) => r.part === "reply" && r.server === "wxpub" && r.mode === mode && r.conns === conns);
+    const f = one((r) => r.part === "reply" && r.server === "net/http floor" && r.mode === "plain" && r.conns === conns);
+    return w && f ? { x: w.rps / f.rps, w } : null;
+  };
+  for (const [mode, want] of [["plain", 0.8], ["safe", 0.7]]) {
+    for (const conns of [2, 32]) {
+      const r = floor(mode, conns);
+      if (r) row(`replies, ${mode}, ${conns} connections, against the net/http floor`, `${r.x.toFixed(2)}×`, `≥ ${want}×`, r.x >= want);
+    }
+    const r = floor(mode, 32);
+    if (r) row(`replies, ${mode}, p99 at 32 connections`, ms(r.w.p99), "< 5 ms", r.w.p99 < 5);
+  }
+  if (fr) row("render (parse + render the sample) against goldmark's parse + HTML renderer", `${(fr.wxpub_ms / fr.goldmark_ms).toFixed(1)}× (${ms(fr.wxpub_ms)} against ${ms(fr.goldmark_ms)})`, "≤ 2×", fr.wxpub_ms / fr.goldmark_ms <= 2);
+  if (rd) row("one replica with Redis against the same without (plain, 32 connections)", `${(rd.redis / rd.alone).toFixed(2)}× (${n(rd.redis)} against ${n(rd.alone)} req/s; two replicas ${n(rd.two)})`, "≥ 0.8×", rd.redis / rd.alone >= 0.8);
+  if (ar) {
+    row("`wxpub ask` at 10,000 items, wall time with process start", `median ${ar.ask_median_ms} ms, worst ${ar.ask_worst_ms} ms`, "< 100 ms", ar.ask_worst_ms < 100);
+    row("`wxpub serve` at 100,000 items, ready when the index exists", `${ar.ready_s} s`, "< 3 s", ar.ready_s < 3);
+    row("`wxpub serve` at 100,000 items, first build", `${ar.build_s} s`, "< 60 s", ar.build_s < 60);
+    row("`wxpub serve` at 100,000 items, idle RSS, the index's files still cached from the build", `${ar.rss_hot_mb} MB (${ar.rss_hot_anon_mb} MB anonymous)`, "< 100 MB", ar.rss_hot_mb < 100);
+    if (ar.rss_cold_mb !== null) row("`wxpub serve` at 100,000 items, idle RSS, started with a cold page cache", `${ar.rss_cold_mb} MB`, "< 100 MB", ar.rss_cold_mb < 100);
+    row("search in process at 100,000 items (`BenchmarkArchiveSearch`)", `p99 ${ar.search_p99_ms} ms (mean ${ar.search_mean_ms} ms)`, "p99 < 2 ms", ar.search_p99_ms < 2);
+  }
+  for (const f of floods) {
+    row(`serve during the ${f.flood} flood: peak RSS, RSS after, legitimate p99`, `${f.peak_mb} MB, ${f.after_mb} MB, ${ms(f.legit_p99_ms)} (${f.legit_failures} failures)`, "≤ 150 MB, < 80 MB, < 50 ms, none", f.peak_mb <= 150 && f.after_mb < 80 && f.legit_p99_ms < 50 && f.legit_failures === 0);
+  }
+  out += `
+### Targets of the replies and replicas issues, in this run
+
+Replies from the table above; render from one benchmark binary (\`go test ./render -bench
+'ParseRender|GoldmarkFloor' -count 3\`, medians); the Redis ratio from \`bench/scale.sh\`;
+archive scale from \`bench/archive.sh\`; the floods from \`bench/flood.sh\`. This 2-core
+machine runs the load generator beside the server, and its figures drift by tens of
+percent between runs.
+
+| what | figure | target | |
+|---|---|---|---|
+${rows.join("\n")}
+`;
+}
 out += "<!-- peers:end -->\n";
 
 let bench = readFileSync(benchFile, "utf8");

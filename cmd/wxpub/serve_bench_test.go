@@ -3,8 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -16,10 +18,20 @@ import (
 
 // BenchmarkCallback is one follower query through the whole handler (verify, parse,
 // dedup, answer from the cache, reply), without the network, in plain and safe mode.
+// "plain-redis" is plain mode sharing its dedup, replay marks and kept replies through
+// the machine's Redis, as replicas do (the replicas issue's profile).
 func BenchmarkCallback(b *testing.B) {
-	for _, mode := range []follower.Mode{follower.Plain, follower.Safe} {
-		name := map[follower.Mode]string{follower.Plain: "plain", follower.Safe: "safe"}[mode]
-		b.Run(name, func(b *testing.B) {
+	for _, tc := range []struct {
+		name  string
+		mode  follower.Mode
+		redis bool
+	}{{"plain", follower.Plain, false}, {"safe", follower.Safe, false}, {"plain-redis", follower.Plain, true}} {
+		mode := tc.mode
+		b.Run(tc.name, func(b *testing.B) {
+			if tc.redis {
+				b.Setenv("WXPUB_REDIS_ADDR", "127.0.0.1:6379")
+				b.Setenv("WXPUB_REDIS_PREFIX", fmt.Sprintf("wxpubbench:%d:", os.Getpid()))
+			}
 			b.Setenv("WXPUB_STORE_DSN", "sqlite://"+filepath.Join(b.TempDir(), "w.db"))
 			b.Setenv("WXPUB_WECHAT_TOKEN", "benchtoken")
 			b.Setenv("WXPUB_WECHAT_APP_ID", "wx134c8103faa5a59e")
