@@ -102,17 +102,8 @@ func TestIndexIsReusedAndRefreshedIncrementally(t *testing.T) {
 // its index in WXPUB_BENCH_INDEX (bench/archive.sh sets both): the latency a follower's
 // query costs at archive scale, p99 reported beside the mean.
 func BenchmarkArchiveSearch(b *testing.B) {
-	dsn, dir := os.Getenv("WXPUB_BENCH_STORE"), os.Getenv("WXPUB_BENCH_INDEX")
-	if dsn == "" {
-		b.Skip("WXPUB_BENCH_STORE names the store to measure (bench/archive.sh)")
-	}
-	ctx := context.Background()
-	st, err := store.Open(ctx, dsn)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer st.Close()
-	idx, _, err := NewIndex(ctx, st, IndexOptions{Dir: dir})
+	ctx, st := benchStore(b)
+	idx, _, err := NewIndex(ctx, st, IndexOptions{Dir: os.Getenv("WXPUB_BENCH_INDEX")})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -137,6 +128,20 @@ func BenchmarkArchiveSearch(b *testing.B) {
 // WXPUB_BENCH_STORE (bench/archive.sh's), into a fresh folder each time: where the time of
 // `serve`'s first start goes (run it with -cpuprofile).
 func BenchmarkArchiveBuild(b *testing.B) {
+	ctx, st := benchStore(b)
+	for i := 0; i < b.N; i++ {
+		idx, _, err := NewIndex(ctx, st, IndexOptions{Dir: b.TempDir()})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(float64(idx.Size()), "items")
+		idx.Close()
+	}
+}
+
+// benchStore opens the store named by WXPUB_BENCH_STORE (bench/archive.sh's), closed with
+// the benchmark; without it the benchmark is skipped.
+func benchStore(b *testing.B) (context.Context, *store.Store) {
 	dsn := os.Getenv("WXPUB_BENCH_STORE")
 	if dsn == "" {
 		b.Skip("WXPUB_BENCH_STORE names the store to measure (bench/archive.sh)")
@@ -146,13 +151,6 @@ func BenchmarkArchiveBuild(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer st.Close()
-	for i := 0; i < b.N; i++ {
-		idx, _, err := NewIndex(ctx, st, IndexOptions{Dir: b.TempDir()})
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.ReportMetric(float64(idx.Size()), "items")
-		idx.Close()
-	}
+	b.Cleanup(func() { st.Close() })
+	return ctx, st
 }

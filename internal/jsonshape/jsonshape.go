@@ -3,6 +3,8 @@
 // requests against the platform's documented examples.
 package jsonshape
 
+import "strings"
+
 // Kind names a decoded JSON value's type: string, number, bool, array, object or null.
 func Kind(v any) string {
 	switch v.(type) {
@@ -60,4 +62,18 @@ func missing(out *[]Difference, path string, ref, doc any) {
 			missing(out, path+"[0]", r[0], d[0])
 		}
 	}
+}
+
+// Unexcused is Missing(ref, doc) less the type differences excuses allows. Its keys are
+// "ENDPOINT path" (the path without its leading dot), its values the type doc may have
+// there instead.
+func Unexcused(ref, doc any, endpoint string, excuses map[string]string) []Difference {
+	var out []Difference
+	for _, d := range Missing(ref, doc) {
+		if d.Got != "" && excuses[endpoint+" "+strings.TrimPrefix(d.Path, ".")] == d.Got {
+			continue
+		}
+		out = append(out, d)
+	}
+	return out
 }

@@ -26,3 +26,19 @@ func TestMissing(t *testing.T) {
 		}
 	}
 }
+
+func TestUnexcused(t *testing.T) {
+	var ref, doc any
+	json.Unmarshal([]byte(`{"id":"1","n":2,"gone":true}`), &ref)
+	json.Unmarshal([]byte(`{"id":1,"n":"2"}`), &doc)
+	got := Unexcused(ref, doc, "/x", map[string]string{"/x id": "number", "/x gone": "null"})
+	want := map[string]bool{".n": true, ".gone": true} // n retyped without excuse; a missing field is never excused
+	if len(got) != len(want) {
+		t.Fatalf("%+v", got)
+	}
+	for _, d := range got {
+		if !want[d.Path] {
+			t.Errorf("%+v", d)
+		}
+	}
+}

@@ -111,19 +111,28 @@ func (s *Sandbox) handleMassGet(r *http.Request, body []byte) (map[string]any, *
 	if ae := decode(body, &req); ae != nil {
 		return nil, ae
 	}
-	id, _ := req.MsgID.Int64()
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	m, ae := s.massSend(req.MsgID)
+	if ae != nil {
+		return nil, ae
+	}
+	status := "SEND_SUCCESS"
+	if m.Deleted {
+		status = "DELETE"
+	}
+	return map[string]any{"msg_id": m.MsgID, "msg_status": status}, nil
+}
+
+// massSend finds a mass send by msg_id (s.mu held).
+func (s *Sandbox) massSend(msgID json.Number) (*MassSend, *apiError) {
+	id, _ := msgID.Int64()
 	for _, m := range s.mass {
 		if m.MsgID == id {
-			status := "SEND_SUCCESS"
-			if m.Deleted {
-				status = "DELETE"
-			}
-			return map[string]any{"msg_id": m.MsgID, "msg_status": status}, nil
+			return m, nil
 		}
 	}
-	return nil, fail(CodeInvalidArgs, "invalid msg_id %s", req.MsgID)
+	return nil, fail(CodeInvalidArgs, "invalid msg_id %s", msgID)
 }
 
 // handleMassDelete is message/mass/delete {"msg_id", "article_idx"}: the sent article's
@@ -139,20 +148,17 @@ func (s *Sandbox) handleMassDelete(r *http.Request, body []byte) (map[string]any
 	if ae := decode(body, &req); ae != nil {
 		return nil, ae
 	}
-	id, _ := req.MsgID.Int64()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for _, m := range s.mass {
-		if m.MsgID != id {
-			continue
-		}
-		if req.ArticleIdx < 0 || req.ArticleIdx > m.Articles {
-			return nil, fail(CodeInvalidArgs, "invalid article_idx %d", req.ArticleIdx)
-		}
-		m.Deleted = true
-		return nil, nil
+	m, ae := s.massSend(req.MsgID)
+	if ae != nil {
+		return nil, ae
 	}
-	return nil, fail(CodeInvalidArgs, "invalid msg_id %s", req.MsgID)
+	if req.ArticleIdx < 0 || req.ArticleIdx > m.Articles {
+		return nil, fail(CodeInvalidArgs, "invalid article_idx %d", req.ArticleIdx)
+	}
+	m.Deleted = true
+	return nil, nil
 }
 
 // handleCustomSend is message/custom/send: a customer-service message to one follower.
