@@ -110,14 +110,18 @@ func checkText(name string, src []byte) error {
 	return nil
 }
 
+// lineStarts are the offsets at which src's lines begin, found with bytes' vectorised
+// search rather than byte by byte.
 func lineStarts(src []byte) []int {
-	starts := []int{0}
-	for i, c := range src {
-		if c == '\n' {
-			starts = append(starts, i+1)
+	starts := make([]int, 1, bytes.Count(src, []byte{'\n'})+1)
+	for i := 0; ; {
+		j := bytes.IndexByte(src[i:], '\n')
+		if j < 0 {
+			return starts
 		}
+		i += j + 1
+		starts = append(starts, i)
 	}
-	return starts
 }
 
 type parser struct {
@@ -193,6 +197,7 @@ func firstOffset(n ast.Node) int {
 
 func (p *parser) collect(doc ast.Node) {
 	p.texts = make(map[ast.Node]string, doc.ChildCount())
+	p.blocks = make([]block, 0, doc.ChildCount())
 	for n := doc.FirstChild(); n != nil; n = n.NextSibling() {
 		b := block{node: n, line: p.line(n)}
 		switch n.Kind() {
@@ -232,7 +237,7 @@ type keywords []string
 // count is how many of the words s holds.
 func (k keywords) count(s string) int {
 	n := 0
-	low := strings.ToLower(s)
+	low := lower(s)
 	for _, w := range k {
 		if strings.Contains(low, strings.ToLower(w)) {
 			n++
@@ -242,13 +247,25 @@ func (k keywords) count(s string) int {
 }
 
 func (k keywords) in(s string) bool {
-	s = strings.ToLower(s)
+	s = lower(s)
 	for _, w := range k {
 		if strings.Contains(s, w) {
 			return true
 		}
 	}
 	return false
+}
+
+// lower is strings.ToLower for text that is mostly Chinese: ideographs, kana, CJK and
+// general punctuation have no case, so text of them and lower-case ASCII is returned as it
+// is without mapping each character.
+func lower(s string) string {
+	for _, r := range s {
+		if 'A' <= r && r <= 'Z' || r >= utf8.RuneSelf && !(r >= 0x3000 && r <= 0x9FFF || r >= 0x2000 && r <= 0x206F) {
+			return strings.ToLower(s)
+		}
+	}
+	return s
 }
 
 // metaLine reads an issue number or a date from a short paragraph such as "No. 135",
@@ -472,7 +489,9 @@ func (p *parser) looksLikeContents(group []block) bool {
 		return false
 	}
 	for _, b := range group {
-		if b.heading() || utf8.RuneCountInString(b.text) > 240 || strings.ContainsAny(b.text, "。") {
+		// A full stop is found by substring search; characters are counted only where the
+		// bytes could hold more than 240 of them.
+		if b.heading() || strings.Contains(b.text, "。") || len(b.text) > 240 && utf8.RuneCountInString(b.text) > 240 {
 			return false
 		}
 	}
@@ -806,11 +825,25 @@ func (p *parser) checkContents() {
 	}
 }
 
+// fold keeps a title's letters and digits, lower-cased. ASCII and the common ideographs
+// are settled by range: the tables of the unicode package cost more than the rest of the
+// contents check.
 func fold(s string) string {
 	var b strings.Builder
 	b.Grow(len(s))
 	for _, r := range s {
-		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+		switch {
+		case r < utf8.RuneSelf:
+			c := byte(r) | 0x20
+			switch {
+			case 'a' <= c && c <= 'z':
+				b.WriteByte(c)
+			case '0' <= r && r <= '9':
+				b.WriteByte(byte(r))
+			}
+		case r >= 0x4E00 && r <= 0x9FFF:
+			b.WriteRune(r)
+		case unicode.IsLetter(r) || unicode.IsDigit(r):
 			b.WriteRune(unicode.ToLower(r))
 		}
 	}

@@ -380,3 +380,44 @@ func TestEditorNumbersDropped(t *testing.T) {
 		t.Errorf("rendered heading text %q", h)
 	}
 }
+
+// TestFold compares titles by letters and digits alone, lower-cased, in any script.
+func TestFold(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"Domestic News – 2020", "domesticnews2020"},
+		{"国内要闻：个人信息", "国内要闻个人信息"},
+		{"ÉTÉ ９", "été９"},
+		{"GDPR (EU) 2016/679", "gdpreu2016679"},
+		{"@[]`{}", ""},
+		{"𠀀㐀", "𠀀㐀"},
+	} {
+		if got := fold(c.in); got != c.want {
+			t.Errorf("fold(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}
+
+// TestLower is strings.ToLower, whatever the script.
+func TestLower(t *testing.T) {
+	for _, s := range []string{"", "abc", "ABC", "个人信息 Personal", "免责声明“Disclaimer”—", "ＦＵＬＬ", "Été", "个人信息。", "ǅ"} {
+		if got, want := lower(s), strings.ToLower(s); got != want {
+			t.Errorf("lower(%q) = %q, want %q", s, got, want)
+		}
+	}
+}
+
+func TestLineStarts(t *testing.T) {
+	for _, c := range []struct {
+		src  string
+		want []int
+	}{
+		{"", []int{0}},
+		{"a", []int{0}},
+		{"a\n", []int{0, 2}},
+		{"\n\nab\nc", []int{0, 1, 2, 5}},
+	} {
+		if got := lineStarts([]byte(c.src)); !slices.Equal(got, c.want) {
+			t.Errorf("lineStarts(%q) = %v, want %v", c.src, got, c.want)
+		}
+	}
+}

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"sync"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/yuin/goldmark/ast"
 	"github.com/yuin/goldmark/renderer"
@@ -60,7 +61,20 @@ func bilingual(contents []issue.Text) bool {
 // chars is how many characters the writer has written.
 func (w *writer) chars() int {
 	w.out.Flush()
-	return utf8.RuneCount(w.bufs.buf.Bytes())
+	b := w.bufs.buf.Bytes()
+	w.nchars += runeCount(b[w.counted:])
+	w.counted = len(b)
+	return w.nchars
+}
+
+// runeCount is utf8.RuneCount without its copy: in this Go release that function converts
+// the text after its first non-ASCII byte to a string, a copy of most of an article. The
+// string viewed here lives only for the count, while p does not change.
+func runeCount(p []byte) int {
+	if len(p) == 0 {
+		return 0
+	}
+	return utf8.RuneCountInString(unsafe.String(&p[0], len(p)))
 }
 
 // ItemChars is an item's share of an article's content, in characters as sent.
@@ -184,6 +198,9 @@ type writer struct {
 	itemChars []ItemChars
 	// bilingualContents lists both titles of each item in the contents.
 	bilingualContents bool
+	// counted bytes of the output hold nchars characters: each byte is counted once,
+	// however often items and the whole ask for their size.
+	counted, nchars int
 }
 
 // buffers are what a render needs and can reuse: the output (a 12 KB article and its
@@ -368,11 +385,9 @@ func (w *writer) section(idx int, sec *issue.Section) {
 // two read as one item in two languages.
 func (w *writer) item(n int, it *issue.Item) {
 	t := w.t
-	w.out.Flush()
-	start := w.bufs.buf.Len()
+	start := w.chars()
 	defer func() {
-		w.out.Flush()
-		w.itemChars = append(w.itemChars, ItemChars{ID: it.ID, Chars: utf8.RuneCount(w.bufs.buf.Bytes()[start:])})
+		w.itemChars = append(w.itemChars, ItemChars{ID: it.ID, Chars: w.chars() - start})
 	}()
 	w.block()
 	first := true

@@ -399,3 +399,39 @@ func TestBilingualContents(t *testing.T) {
 		t.Error("near the limit the contents still lists English titles")
 	}
 }
+
+func TestRuneCount(t *testing.T) {
+	for _, s := range []string{"", "abc", "个人信息 personal", "\xff\xfe a", "é\x80x", "立方"} {
+		if got, want := runeCount([]byte(s)), utf8.RuneCountInString(s); got != want {
+			t.Errorf("runeCount(%q) = %d, want %d", s, got, want)
+		}
+	}
+}
+
+// TestItemChars: each item's share is its own (it holds at least its titles, and the
+// shares together are less than the article), in the order of the items.
+func TestItemChars(t *testing.T) {
+	is := parse(t, fixtures[0])
+	a, err := Render(is, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	items := is.Items()
+	if len(a.ItemChars) != len(items) {
+		t.Fatalf("%d item shares for %d items", len(a.ItemChars), len(items))
+	}
+	sum := 0
+	for i, c := range a.ItemChars {
+		it := items[i]
+		if c.ID != it.ID {
+			t.Errorf("share %d is item %q, want %q", i, c.ID, it.ID)
+		}
+		if min := utf8.RuneCountInString(it.Title.Zh + it.Title.En); c.Chars < min {
+			t.Errorf("item %s: %d characters, fewer than its titles' %d", it.ID, c.Chars, min)
+		}
+		sum += c.Chars
+	}
+	if total := utf8.RuneCountInString(a.Content); sum >= total {
+		t.Errorf("items take %d characters of an article of %d", sum, total)
+	}
+}
