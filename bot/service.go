@@ -139,7 +139,7 @@ func New(ctx context.Context, set Settings, st Store, shared Sharing, late Custo
 	}
 	s.callback = &wechat.CallbackHandler{
 		Token: set.Token, Mode: set.Mode, Crypter: set.Crypter, MaxClockSkew: set.MaxClockSkew, ReplyBudget: set.ReplyBudget,
-		Dispatch: s.Dispatch, Dedup: dedup, Replays: replays, Observe: s.observe, Hash: HashID,
+		Dispatch: s.Dispatch, AtOnce: s.AtOnce, Dedup: dedup, Replays: replays, Observe: s.observe, Hash: HashID,
 		Warn: func(msg string) { log.Warn(msg) },
 	}
 	if late != nil {
@@ -287,12 +287,11 @@ func debugEnabled(log logrus.FieldLogger) bool {
 // Dispatch answers a message from the index, from the cache when the same question was
 // answered against the same index before.
 func (s *Service) Dispatch(ctx context.Context, m *wechat.Message) (*wechat.Reply, error) {
-	if m.MsgType == "event" && (m.Event == "PUBLISHJOBFINISH" || m.Event == "MASSSENDJOBFINISH") {
+	if jobEvent(m) {
 		s.wake()
 		return &wechat.Reply{}, nil
 	}
-	msg := reply.Message{Type: m.MsgType, Content: m.Content, Event: m.Event, EventKey: m.EventKey, Recognition: m.Recognition}
-	start := time.Now()
+	msg, start := replyMessage(m), time.Now()
 	key := reply.CacheKey(msg)
 	gen := s.idx.Generation()
 	r, ok := s.answers.Get(key, gen)
@@ -318,6 +317,37 @@ func (s *Service) Dispatch(ctx context.Context, m *wechat.Message) (*wechat.Repl
 		}
 		s.answers.Put(key, gen, r)
 	}
+	return s.deliver(m, msg, r, start), nil
+}
+
+// AtOnce answers a message from the cache alone, as Dispatch would; false when the
+// question was not answered against this index before (or is a job's event).
+func (s *Service) AtOnce(m *wechat.Message) (*wechat.Reply, bool) {
+	if jobEvent(m) {
+		return nil, false
+	}
+	msg, start := replyMessage(m), time.Now()
+	r, ok := s.answers.Get(reply.CacheKey(msg), s.idx.Generation())
+	if !ok {
+		return nil, false
+	}
+	return s.deliver(m, msg, r, start), true
+}
+
+// jobEvent is WeChat telling that a publish or mass-send job finished: it wakes the
+// publisher rather than asking for a reply.
+func jobEvent(m *wechat.Message) bool {
+	return m.MsgType == "event" && (m.Event == "PUBLISHJOBFINISH" || m.Event == "MASSSENDJOBFINISH")
+}
+
+// replyMessage is what reply reads of a message.
+func replyMessage(m *wechat.Message) reply.Message {
+	return reply.Message{Type: m.MsgType, Content: m.Content, Event: m.Event, EventKey: m.EventKey, Recognition: m.Recognition}
+}
+
+// deliver records the answer for insight and shapes it as WeChat takes it: one article
+// for a message, more for an event.
+func (s *Service) deliver(m *wechat.Message, msg reply.Message, r reply.Reply, start time.Time) *wechat.Reply {
 	if s.insight != nil {
 		s.insight.record(m.FromUserName, msg, r, time.Since(start))
 	}
@@ -325,7 +355,7 @@ func (s *Service) Dispatch(ctx context.Context, m *wechat.Message) (*wechat.Repl
 	if m.MsgType == "event" {
 		max = reply.MaxEventArticles
 	}
-	return r.WeChat(max), nil
+	return r.WeChat(max)
 }
 
 // sendLate delivers a reply that missed the budget as a customer-service message.

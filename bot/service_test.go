@@ -111,6 +111,27 @@ func TestAnswerCacheIsBounded(t *testing.T) {
 	}
 }
 
+// AtOnce answers exactly what Dispatch answered for the same question, and only that:
+// never a question not answered yet, nor a job's event.
+func TestAtOnceAnswersAsDispatchDid(t *testing.T) {
+	s := newService(t, Settings{AnswerCacheBytes: 1 << 20})
+	m := &wechat.Message{MsgType: "text", Content: "区块链"}
+	if r, ok := s.AtOnce(m); ok {
+		t.Fatalf("answered before any search: %+v", r)
+	}
+	want, err := s.Dispatch(context.Background(), m)
+	if err != nil || want.Empty() {
+		t.Fatalf("dispatch: %+v %v", want, err)
+	}
+	got, ok := s.AtOnce(&wechat.Message{MsgType: "text", Content: "区块链"})
+	if !ok || fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("at once: %+v %v, dispatch %+v", got, ok, want)
+	}
+	if r, ok := s.AtOnce(&wechat.Message{MsgType: "event", Event: "PUBLISHJOBFINISH"}); ok {
+		t.Errorf("a job's event was answered at once: %+v", r)
+	}
+}
+
 // A new question that cannot start searching within the reply budget is dropped, not
 // queued: a flood cannot pile up waiting work.
 func TestBusySearchIsDropped(t *testing.T) {

@@ -585,3 +585,42 @@ func TestEncryptedWithoutAKey(t *testing.T) {
 		t.Errorf("%+v %v %s", resp, err, r.lastOutcome())
 	}
 }
+
+// An answer made at once (from answers already made) is sent without Dispatch, kept for
+// WeChat's retries like any other, and a message AtOnce cannot answer goes to Dispatch.
+func TestAnswerAtOnce(t *testing.T) {
+	ctx := context.Background()
+	for _, mode := range []follower.Mode{follower.Plain, follower.Safe} {
+		r := newRig(t, crypter(t, aesKey, ""))
+		var atOnce atomic.Int32
+		r.h.AtOnce = func(m *wechat.Message) (*wechat.Reply, bool) {
+			if m.Content != "cached" {
+				return nil, false
+			}
+			return &wechat.Reply{Text: fmt.Sprintf("at once %d", atOnce.Add(1))}, true
+		}
+		f := r.follower(mode)
+		msg := f.TextMessage("cached")
+		first, err := f.Send(ctx, msg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if first.Reply.Content != "at once 1" || r.lastOutcome() != "replied" {
+			t.Errorf("mode %d: first delivery got %q (%s)", mode, first.Reply.Content, r.lastOutcome())
+		}
+		second, err := f.Send(ctx, msg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(first.Reply.Raw, second.Reply.Raw) || atOnce.Load() != 1 || r.lastOutcome() != "duplicate" {
+			t.Errorf("mode %d: retry got %q (%s) after %d answers, first %q", mode, second.Reply.Raw, r.lastOutcome(), atOnce.Load(), first.Reply.Raw)
+		}
+		other, err := f.Text(ctx, "个人信息")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if other.Reply.Content != "you said 个人信息" || r.calls.Load() != 1 {
+			t.Errorf("mode %d: a message AtOnce cannot answer got %q with %d dispatches", mode, other.Reply.Content, r.calls.Load())
+		}
+	}
+}

@@ -61,7 +61,7 @@ func main() {
 		{"headers", func(ctx context.Context) { headerFlood(ctx, u.Host, 300) }},
 	}
 	failed := false
-	fmt.Printf("flood\tduration\tpeak_rss_mb\trss_after_mb\tsettled_in\tlegit_requests\tlegit_failures\tlegit_p99_ms\n")
+	fmt.Printf("flood\tduration\tpeak_rss_mb\trss_after_mb\tsettled_in\tlegit_requests\tlegit_failures\tlegit_p99_ms\tanon_after_mb\tfile_after_mb\n")
 	for _, fl := range floods {
 		if *only != "" && *only != fl.name {
 			continue
@@ -77,7 +77,7 @@ func main() {
 				case <-sampleCtx.Done():
 					return
 				case <-t.C:
-					if r := rssMB(*pid); r > 0 {
+					if r := memMB(*pid, "VmRSS"); r > 0 {
 						mu.Lock()
 						peak = max(peak, r)
 						mu.Unlock()
@@ -107,14 +107,17 @@ func main() {
 		}
 		stopSampling()
 		start := time.Now()
-		after := rssMB(*pid)
+		after := memMB(*pid, "VmRSS")
 		for after >= 80 && time.Since(start) < *settle {
 			time.Sleep(250 * time.Millisecond)
-			after = rssMB(*pid)
+			after = memMB(*pid, "VmRSS")
 		}
 		settled := time.Since(start).Round(100 * time.Millisecond)
 		mu.Lock()
-		fmt.Printf("%s\t%s\t%.1f\t%.1f\t%s\t%d\t%d\t%.2f\n", fl.name, *duration, peak, after, settled, n, failures, p99)
+		// The resident set after, split: the heap and stacks, and the files mapped (the
+		// binary, the index's segments).
+		fmt.Printf("%s\t%s\t%.1f\t%.1f\t%s\t%d\t%d\t%.2f\t%.1f\t%.1f\n", fl.name, *duration, peak, after, settled, n, failures, p99,
+			memMB(*pid, "RssAnon"), memMB(*pid, "RssFile"))
 		if peak > 150 || after >= 80 || p99 >= 50 || failures > 0 {
 			failed = true
 		}
@@ -224,14 +227,15 @@ func probe(ctx context.Context, target, token string) ([]time.Duration, int) {
 	}
 }
 
-// rssMB reads a process's resident set from /proc, in MB (0 when it cannot).
-func rssMB(pid int) float64 {
+// memMB reads one of a process's memory figures (VmRSS, RssAnon, RssFile) from /proc, in
+// MB (0 when it cannot).
+func memMB(pid int, field string) float64 {
 	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
 	if err != nil {
 		return 0
 	}
 	for _, l := range strings.Split(string(data), "\n") {
-		if rest, ok := strings.CutPrefix(l, "VmRSS:"); ok {
+		if rest, ok := strings.CutPrefix(l, field+":"); ok {
 			kb, _ := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")))
 			return float64(kb) / 1024
 		}
