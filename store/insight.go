@@ -80,18 +80,32 @@ func (s *Store) RecordQueries(ctx context.Context, qs []Query) error {
 		return fmt.Errorf("record queries: %w", err)
 	}
 	defer tx.Rollback()
-	stmt, err := tx.PrepareContext(ctx, s.rebind(`INSERT INTO queries (account, at, follower, query, lang, outcome, items, latency_us) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`))
-	if err != nil {
-		return fmt.Errorf("record queries: %w", err)
-	}
-	defer stmt.Close()
-	for _, q := range qs {
-		if _, err := stmt.ExecContext(ctx, s.account, q.At.UnixMilli(), q.Follower, q.Query, q.Lang, q.Outcome, strings.Join(q.Items, ","), q.Latency.Microseconds()); err != nil {
+	// Rows go in statements of many (one round trip to PostgreSQL and one statement for
+	// SQLite per chunk, where a statement a row was most of the cost of insight under
+	// load), within the parameter limits of both.
+	for len(qs) > 0 {
+		chunk := qs[:min(len(qs), queriesPerInsert)]
+		qs = qs[len(chunk):]
+		var b strings.Builder
+		b.WriteString(`INSERT INTO queries (account, at, follower, query, lang, outcome, items, latency_us) VALUES `)
+		args := make([]any, 0, 8*len(chunk))
+		for i, q := range chunk {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString("(?, ?, ?, ?, ?, ?, ?, ?)")
+			args = append(args, s.account, q.At.UnixMilli(), q.Follower, q.Query, q.Lang, q.Outcome, strings.Join(q.Items, ","), q.Latency.Microseconds())
+		}
+		if _, err := tx.ExecContext(ctx, s.rebind(b.String()), args...); err != nil {
 			return fmt.Errorf("record queries: %w", err)
 		}
 	}
 	return tx.Commit()
 }
+
+// queriesPerInsert is how many records one INSERT writes: 8 parameters each, well under
+// SQLite's 32,766 and PostgreSQL's 65,535.
+const queriesPerInsert = 250
 
 // DeleteQueriesBefore deletes the records older than t; it returns how many.
 func (s *Store) DeleteQueriesBefore(ctx context.Context, t time.Time) (int64, error) {

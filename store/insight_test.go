@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -104,4 +105,36 @@ func sqliteRowContaining(ctx context.Context, db *sql.DB, table, a, b string) *s
 	}
 	rows.Close()
 	return db.QueryRowContext(ctx, `SELECT COUNT(*) FROM `+table+` WHERE `+strings.Join(conds, " OR "), args...)
+}
+
+func TestRecordManyQueriesSQLite(t *testing.T)   { recordManySuite(t, openSQLite) }
+func TestRecordManyQueriesPostgres(t *testing.T) { recordManySuite(t, openPostgres) }
+
+// recordManySuite: a batch larger than one INSERT is recorded whole, row for row.
+func recordManySuite(t *testing.T, open func(*testing.T) *Store) {
+	ctx := context.Background()
+	s, err := open(t).Account(ctx, "wxMany")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const who = "oMany0000000000000000000001"
+	f, err := s.Follower(ctx, who)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 2*queriesPerInsert + 7
+	qs := make([]Query, n)
+	for i := range qs {
+		qs[i] = Query{At: time.Now(), Follower: f, Query: "q" + strconv.Itoa(i), Lang: "zh", Outcome: "items", Items: []string{"135-1"}, Latency: time.Millisecond}
+	}
+	if err := s.RecordQueries(ctx, qs); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.CountQueries(ctx, who); err != nil || got != n {
+		t.Errorf("%d records kept of %d (%v)", got, n, err)
+	}
+	top, err := s.TopQueries(ctx, time.Now().Add(-time.Hour), n+1)
+	if err != nil || len(top) != n {
+		t.Errorf("%d distinct queries of %d (%v)", len(top), n, err)
+	}
 }
