@@ -3,6 +3,7 @@ package cluster
 import (
 	"context"
 	"errors"
+	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -11,7 +12,13 @@ import (
 // Concurrent messages' commands go to Redis together: whatever is waiting when a
 // pipeline leaves goes in it, so that under load one write and one read carry dozens of
 // commands instead of one each (the syscalls, on both sides, were most of the cost of
-// sharing). A command never waits for company: an idle batcher sends at once.
+// sharing). A command never waits for company.
+//
+// The pipeline is sent by the request that finds no more than batchers - 1 in flight (a
+// leader), in its own goroutine: handing each admit to a batcher goroutine and its answer
+// back cost two wake-ups a message, more than the pipeline itself, as pipelines under
+// load carry only a few commands (messages come about as often as a round trip takes).
+// A leader sends what is queued once; what queued meanwhile goes on in a goroutine.
 
 // op is one command of a batch: an admit (its answer awaited) or a kept reply to store.
 type op struct {
@@ -33,33 +40,76 @@ const batchers = 4
 // maxBatch bounds one pipeline.
 const maxBatch = 128
 
-func (c *Cluster) startBatchers() {
-	c.ops = make(chan op, 4*maxBatch)
-	c.closed = make(chan struct{})
-	for range batchers {
-		go c.batchLoop()
+// batching is the queue of commands for the next pipeline.
+type batching struct {
+	mu       sync.Mutex
+	queue    []op
+	inFlight int // pipelines being sent
+	closed   bool
+}
+
+// take removes up to maxBatch queued commands, or says there are none (and the caller's
+// pipeline is no longer in flight).
+func (b *batching) take() ([]op, bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if len(b.queue) == 0 || b.closed {
+		b.inFlight--
+		return nil, false
+	}
+	n := min(len(b.queue), maxBatch)
+	batch := make([]op, n)
+	copy(batch, b.queue)
+	b.queue = append(b.queue[:0], b.queue[n:]...)
+	return batch, true
+}
+
+// more reports whether commands are queued; when none are, the caller's pipeline is no
+// longer in flight (checked and counted at once, so that no command is left without one).
+func (b *batching) more() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if len(b.queue) == 0 || b.closed {
+		b.inFlight--
+		return false
+	}
+	return true
+}
+
+// flush sends one pipeline of what is queued; what queued meanwhile goes on in a
+// goroutine, so that a leader waits for one round trip only.
+func (c *Cluster) flush() {
+	batch, ok := c.batch.take()
+	if !ok {
+		return
+	}
+	c.runBatch(batch)
+	if c.batch.more() {
+		go c.drain()
 	}
 }
 
-func (c *Cluster) batchLoop() {
+// drain sends pipelines until nothing is queued.
+func (c *Cluster) drain() {
 	for {
-		var first op
-		select {
-		case first = <-c.ops:
-		case <-c.closed:
+		batch, ok := c.batch.take()
+		if !ok {
 			return
 		}
-		batch := []op{first}
-	gather:
-		for len(batch) < maxBatch {
-			select {
-			case o := <-c.ops:
-				batch = append(batch, o)
-			default:
-				break gather
-			}
-		}
 		c.runBatch(batch)
+	}
+}
+
+// closeBatching fails every queued command; later ones fail at once.
+func (c *Cluster) closeBatching() {
+	c.batch.mu.Lock()
+	queued := c.batch.queue
+	c.batch.queue, c.batch.closed = nil, true
+	c.batch.mu.Unlock()
+	for _, o := range queued {
+		if o.answer != nil {
+			o.answer <- opResult{err: redis.ErrClosed}
+		}
 	}
 }
 
@@ -69,9 +119,10 @@ func (c *Cluster) runBatch(batch []op) {
 	var starts []int
 	exec := func() ([]redis.Cmder, error) {
 		pipe := c.rdb.Pipeline()
-		// An admit is three plain commands (cheaper for Redis than a script): mark the
-		// request, claim the message, read what is kept for it. A replay that claims
-		// (its message's claim expired) is told apart by its mark and not dispatched.
+		// An admit is two plain commands (cheaper for Redis than a script): mark the
+		// request, and claim the message reading what is kept for it in the same SET
+		// (NX GET: Redis 7). A replay that claims (its message's claim expired) is told
+		// apart by its mark and not dispatched.
 		starts = make([]int, len(batch))
 		n := 0
 		for i, o := range batch {
@@ -82,15 +133,14 @@ func (c *Cluster) runBatch(batch []op) {
 				continue
 			}
 			pipe.SetNX(ctx, o.keys[0], "1", o.args[0].(time.Duration))
-			pipe.SetNX(ctx, o.keys[1], o.args[2], o.args[1].(time.Duration))
-			pipe.Get(ctx, o.keys[1])
-			n += 3
+			pipe.SetArgs(ctx, o.keys[1], o.args[2], redis.SetArgs{Mode: "NX", TTL: o.args[1].(time.Duration), Get: true})
+			n += 2
 		}
 		return pipe.Exec(ctx)
 	}
 	cmds, err := exec()
 	if errors.Is(err, redis.Nil) {
-		err = nil // a GET of nothing: an answer
+		err = nil // a claim that found nothing: an answer
 	}
 	for i, o := range batch {
 		if o.answer == nil {
@@ -98,7 +148,7 @@ func (c *Cluster) runBatch(batch []op) {
 		}
 		var r opResult
 		at := starts[i]
-		if at+2 >= len(cmds) {
+		if at+1 >= len(cmds) {
 			r.err = err
 			if r.err == nil {
 				r.err = errors.New("cluster: short pipeline")
@@ -107,10 +157,11 @@ func (c *Cluster) runBatch(batch []op) {
 			continue
 		}
 		first, err1 := cmds[at].(*redis.BoolCmd).Result()
-		claimed, err2 := cmds[at+1].(*redis.BoolCmd).Result()
-		kept, err3 := cmds[at+2].(*redis.StringCmd).Result()
-		if err1 != nil || err2 != nil || (err3 != nil && !errors.Is(err3, redis.Nil)) {
-			r.err = errors.Join(err1, err2, err3)
+		// The claim's SET answers the value it found: none when it claimed.
+		kept, err2 := cmds[at+1].(*redis.StatusCmd).Result()
+		claimed := errors.Is(err2, redis.Nil)
+		if err1 != nil || (err2 != nil && !claimed) {
+			r.err = errors.Join(err1, err2)
 		} else {
 			r.val = []interface{}{b2i(first), b2i(claimed && first), kept}
 		}
@@ -127,15 +178,27 @@ func b2i(b bool) int64 {
 
 // send queues a command for the next pipeline and, for an admit, waits for its answer.
 func (c *Cluster) send(o op) ([]interface{}, error) {
-	select {
-	case c.ops <- o:
-	case <-o.ctx.Done():
-		return nil, o.ctx.Err()
-	case <-c.closed:
+	b := &c.batch
+	b.mu.Lock()
+	if b.closed {
+		b.mu.Unlock()
 		return nil, redis.ErrClosed
 	}
+	b.queue = append(b.queue, o)
+	lead := b.inFlight < batchers
+	if lead {
+		b.inFlight++
+	}
+	b.mu.Unlock()
 	if o.answer == nil {
+		// A kept reply is stored after the reply has gone: nobody waits for it.
+		if lead {
+			go c.drain()
+		}
 		return nil, nil
+	}
+	if lead {
+		c.flush()
 	}
 	select {
 	case r := <-o.answer:

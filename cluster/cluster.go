@@ -57,9 +57,8 @@ type Cluster struct {
 
 	replayOnce sync.Once
 	replayMark *Replays
-	// ops feed the batchers: pipelines of concurrent messages' commands.
-	ops       chan op
-	closed    chan struct{}
+	// batch queues concurrent messages' commands for shared pipelines.
+	batch     batching
 	closeOnce sync.Once
 }
 
@@ -99,13 +98,12 @@ func Open(ctx context.Context, opt Options) (*Cluster, error) {
 	if err := rdb.Ping(pctx).Err(); err != nil {
 		c.outage.fail(err)
 	}
-	c.startBatchers()
 	return c, nil
 }
 
 // Close closes the connections.
 func (c *Cluster) Close() error {
-	c.closeOnce.Do(func() { close(c.closed) })
+	c.closeOnce.Do(c.closeBatching)
 	return c.rdb.Close()
 }
 

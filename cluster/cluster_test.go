@@ -297,3 +297,49 @@ func TestAdmitAcrossReplicas(t *testing.T) {
 		t.Errorf("retry: first %v claimed %v kept %+v", first, claimed, kept)
 	}
 }
+
+// Concurrent admits of the same messages on two replicas, sharing pipelines: each message
+// is claimed exactly once, every admit is answered, and a closed cluster answers at once.
+func TestConcurrentAdmits(t *testing.T) {
+	prefix := testenv.RedisPrefix(t)
+	a := open(t, testenv.RedisAddr(), prefix, nil)
+	b := open(t, testenv.RedisAddr(), prefix, nil)
+	ctx := context.Background()
+	dedups := []*Dedup{a.Dedup(time.Minute), b.Dedup(time.Minute)}
+	const messages, deliveries = 200, 6
+	var claims [messages]atomic.Int32
+	var wg sync.WaitGroup
+	for m := 0; m < messages; m++ {
+		for d := 0; d < deliveries; d++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				// Each delivery is a request of its own (WeChat's retries, two replicas).
+				first, claimed, _, err := dedups[d%2].Admit(ctx, fmt.Sprintf("req-%d-%d", m, d), time.Minute, fmt.Sprintf("msg-%d", m))
+				if err != nil || !first {
+					t.Errorf("message %d delivery %d: first %v err %v", m, d, first, err)
+				}
+				if claimed {
+					claims[m].Add(1)
+				}
+			}()
+		}
+	}
+	wg.Wait()
+	for m := range claims {
+		if n := claims[m].Load(); n != 1 {
+			t.Errorf("message %d claimed %d times", m, n)
+		}
+	}
+	a.Close()
+	done := make(chan struct{})
+	go func() {
+		dedups[0].Admit(ctx, "req-after-close", time.Minute, "msg-after-close")
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(2 * time.Second):
+		t.Fatal("an admit on a closed cluster waited")
+	}
+}
