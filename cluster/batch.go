@@ -20,18 +20,22 @@ import (
 // load carry only a few commands (messages come about as often as a round trip takes).
 // A leader sends what is queued once; what queued meanwhile goes on in a goroutine.
 
-// op is one command of a batch: an admit (its answer awaited) or a kept reply to store.
+// op is one message's commands in a batch: an admit (answer set: mark the request, claim
+// the message) or a kept reply to store (answer nil: value under claimKey).
 type op struct {
-	ctx    context.Context
-	keys   []string
-	args   []any
-	set    bool // a SET key value PX ttl, answered by nobody
-	answer chan opResult
+	ctx                 context.Context
+	replayKey, claimKey string
+	replayTTL, claimTTL time.Duration
+	value               []byte
+	answer              chan admission
 }
 
-type opResult struct {
-	val []interface{}
-	err error
+// admission is what Redis answered an admit: whether the request and the message were
+// new, and the value found under the claim (a kept reply, pending, or "" when claimed).
+type admission struct {
+	first, claimed bool
+	kept           string
+	err            error
 }
 
 // batchers is how many pipelines may be in flight at once.
@@ -108,7 +112,7 @@ func (c *Cluster) closeBatching() {
 	c.batch.mu.Unlock()
 	for _, o := range queued {
 		if o.answer != nil {
-			o.answer <- opResult{err: redis.ErrClosed}
+			o.answer <- admission{err: redis.ErrClosed}
 		}
 	}
 }
@@ -127,13 +131,13 @@ func (c *Cluster) runBatch(batch []op) {
 		n := 0
 		for i, o := range batch {
 			starts[i] = n
-			if o.set {
-				pipe.Set(ctx, o.keys[0], o.args[0], o.args[1].(time.Duration))
+			if o.answer == nil {
+				pipe.Set(ctx, o.claimKey, o.value, o.claimTTL)
 				n++
 				continue
 			}
-			pipe.SetNX(ctx, o.keys[0], "1", o.args[0].(time.Duration))
-			pipe.SetArgs(ctx, o.keys[1], o.args[2], redis.SetArgs{Mode: "NX", TTL: o.args[1].(time.Duration), Get: true})
+			pipe.SetNX(ctx, o.replayKey, "1", o.replayTTL)
+			pipe.SetArgs(ctx, o.claimKey, pending, redis.SetArgs{Mode: "NX", TTL: o.claimTTL, Get: true})
 			n += 2
 		}
 		return pipe.Exec(ctx)
@@ -146,14 +150,12 @@ func (c *Cluster) runBatch(batch []op) {
 		if o.answer == nil {
 			continue
 		}
-		var r opResult
 		at := starts[i]
 		if at+1 >= len(cmds) {
-			r.err = err
-			if r.err == nil {
-				r.err = errors.New("cluster: short pipeline")
+			if err == nil {
+				err = errors.New("cluster: short pipeline")
 			}
-			o.answer <- r
+			o.answer <- admission{err: err}
 			continue
 		}
 		first, err1 := cmds[at].(*redis.BoolCmd).Result()
@@ -161,28 +163,21 @@ func (c *Cluster) runBatch(batch []op) {
 		kept, err2 := cmds[at+1].(*redis.StatusCmd).Result()
 		claimed := errors.Is(err2, redis.Nil)
 		if err1 != nil || (err2 != nil && !claimed) {
-			r.err = errors.Join(err1, err2)
-		} else {
-			r.val = []interface{}{b2i(first), b2i(claimed && first), kept}
+			o.answer <- admission{err: errors.Join(err1, err2)}
+			continue
 		}
-		o.answer <- r
+		// A replayed request claims nothing, even where its message's claim expired.
+		o.answer <- admission{first: first, claimed: claimed && first, kept: kept}
 	}
-}
-
-func b2i(b bool) int64 {
-	if b {
-		return 1
-	}
-	return 0
 }
 
 // send queues a command for the next pipeline and, for an admit, waits for its answer.
-func (c *Cluster) send(o op) ([]interface{}, error) {
+func (c *Cluster) send(o op) admission {
 	b := &c.batch
 	b.mu.Lock()
 	if b.closed {
 		b.mu.Unlock()
-		return nil, redis.ErrClosed
+		return admission{err: redis.ErrClosed}
 	}
 	b.queue = append(b.queue, o)
 	lead := b.inFlight < batchers
@@ -195,15 +190,15 @@ func (c *Cluster) send(o op) ([]interface{}, error) {
 		if lead {
 			go c.drain()
 		}
-		return nil, nil
+		return admission{}
 	}
 	if lead {
 		c.flush()
 	}
 	select {
-	case r := <-o.answer:
-		return r.val, r.err
+	case a := <-o.answer:
+		return a
 	case <-o.ctx.Done():
-		return nil, o.ctx.Err()
+		return admission{err: o.ctx.Err()}
 	}
 }

@@ -56,7 +56,7 @@ func (d *Dedup) Complete(ctx context.Context, key string, k wechat.Kept) error {
 		return err
 	}
 	// With the next pipeline; nobody waits for it (a retry comes seconds later).
-	d.c.send(op{ctx: context.Background(), keys: []string{d.key(key)}, args: []any{data, d.ttl}, set: true})
+	d.c.send(op{ctx: context.Background(), claimKey: d.key(key), claimTTL: d.ttl, value: data})
 	return nil
 }
 
@@ -71,11 +71,8 @@ func (d *Dedup) Wait(ctx context.Context, key string) (wechat.Kept, error) {
 		cancel()
 		switch d.c.result(err); {
 		case err == nil && v != pending:
-			var k wechat.Kept
-			if err := json.Unmarshal([]byte(v), &k); err != nil {
-				return wechat.Kept{}, err
-			}
-			return k, nil
+			k, _, err := decodeKept(v)
+			return k, err
 		case err != nil:
 			// Unreachable, or never claimed in Redis (it was down then): what this
 			// replica kept is all there is.
@@ -87,6 +84,16 @@ func (d *Dedup) Wait(ctx context.Context, key string) (wechat.Kept, error) {
 			return wechat.Kept{}, wechat.ErrPending
 		}
 	}
+}
+
+// decodeKept reads the value under a message's claim: ok is false while the claim is
+// pending (or for no value at all).
+func decodeKept(v string) (k wechat.Kept, ok bool, err error) {
+	if v == "" || v == pending {
+		return k, false, nil
+	}
+	err = json.Unmarshal([]byte(v), &k)
+	return k, err == nil, err
 }
 
 // Replays remembers accepted callback requests in Redis (a wechat.ReplayGuard), so that a
@@ -109,12 +116,15 @@ func (r *Replays) First(ctx context.Context, key string, ttl time.Duration) (boo
 	}
 	cctx, cancel := r.c.ctx(ctx)
 	defer cancel()
-	ok, err := r.c.rdb.SetNX(cctx, r.c.prefix+"replay:"+key, "1", ttl).Result()
+	ok, err := r.c.rdb.SetNX(cctx, r.c.replayKey(key), "1", ttl).Result()
 	if r.c.result(err) != nil {
 		return first, nil
 	}
 	return ok && first, nil
 }
+
+// replayKey is the Redis key of a request's replay mark.
+func (c *Cluster) replayKey(key string) string { return c.prefix + "replay:" + key }
 
 // Guards implements wechat.Admitter: Admit records into this cluster's replay marks.
 func (d *Dedup) Guards(r wechat.ReplayGuard) bool {
@@ -135,18 +145,14 @@ func (d *Dedup) Admit(ctx context.Context, replayKey string, replayTTL time.Dura
 	}
 	cctx, cancel := d.c.ctx(ctx)
 	defer cancel()
-	res, err := d.c.send(op{ctx: cctx, keys: []string{d.c.prefix + "replay:" + replayKey, d.key(dedupKey)},
-		args: []any{replayTTL, d.ttl, pending}, answer: make(chan opResult, 1)})
-	if d.c.result(err) != nil || len(res) != 3 {
+	a := d.c.send(op{ctx: cctx, replayKey: d.c.replayKey(replayKey), replayTTL: replayTTL,
+		claimKey: d.key(dedupKey), claimTTL: d.ttl, answer: make(chan admission, 1)})
+	if d.c.result(a.err) != nil {
 		return localFirst, localClaim, nil, nil
 	}
-	first = res[0] == int64(1) && localFirst
-	claimed = res[1] == int64(1)
-	if v, ok := res[2].(string); ok && v != pending && v != "" {
-		var k wechat.Kept
-		if json.Unmarshal([]byte(v), &k) == nil {
-			kept = &k
-		}
+	first, claimed = a.first && localFirst, a.claimed
+	if k, ok, _ := decodeKept(a.kept); ok {
+		kept = &k
 	}
 	return first, claimed, kept, nil
 }
