@@ -417,15 +417,9 @@ func (h *CallbackHandler) answer(ctx context.Context, m *Message, start time.Tim
 	}
 	if h.AtOnce != nil {
 		if rep, ok := h.AtOnce(m); ok {
-			if rep == nil {
-				rep = &Reply{}
-			}
-			k := Kept{Reply: rep, CreateTime: h.Now().Unix()}
+			k := h.made(rep)
 			_ = h.Dedup.Complete(h.base, key, k)
-			if k.Reply.Empty() {
-				return k, "no_reply"
-			}
-			return k, "replied"
+			return sent(k)
 		}
 	}
 	done := make(chan Kept, 1)
@@ -433,10 +427,10 @@ func (h *CallbackHandler) answer(ctx context.Context, m *Message, start time.Tim
 	go func() {
 		defer h.wg.Done()
 		rep, err := h.Dispatch(h.base, m)
-		if err != nil || rep == nil {
-			rep = &Reply{}
+		if err != nil {
+			rep = nil
 		}
-		k := Kept{Reply: rep, CreateTime: h.Now().Unix()}
+		k := h.made(rep)
 		// The reply goes out first; keeping it for retries (a store's round trip) need
 		// not hold it up: WeChat retries after 5 s.
 		done <- k
@@ -446,10 +440,7 @@ func (h *CallbackHandler) answer(ctx context.Context, m *Message, start time.Tim
 	defer timer.Stop()
 	select {
 	case k := <-done:
-		if k.Reply.Empty() {
-			return k, "no_reply"
-		}
-		return k, "replied"
+		return sent(k)
 	case <-timer.C:
 		if h.Late != nil {
 			h.wg.Add(1)
@@ -462,6 +453,22 @@ func (h *CallbackHandler) answer(ctx context.Context, m *Message, start time.Tim
 		}
 		return Kept{}, "late"
 	}
+}
+
+// made is a reply as it is kept and sent: stamped now, and nothing (not nil) for none.
+func (h *CallbackHandler) made(rep *Reply) Kept {
+	if rep == nil {
+		rep = &Reply{}
+	}
+	return Kept{Reply: rep, CreateTime: h.Now().Unix()}
+}
+
+// sent names the outcome of a reply made within the budget.
+func sent(k Kept) (Kept, string) {
+	if k.Reply.Empty() {
+		return k, "no_reply"
+	}
+	return k, "replied"
 }
 
 func (h *CallbackHandler) write(w http.ResponseWriter, m *Message, k Kept, encrypted bool, outcome string) {
