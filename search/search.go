@@ -97,7 +97,6 @@ type Index struct {
 	docs   map[string]Doc // every item; of a persistent index, those read so far
 	issues map[int]Issue
 	latest int
-	items  int // how many items the issues hold
 	gen    atomic.Uint64
 	// Records of a persistent index not yet written: issues put (their items held in docs
 	// meanwhile) and issues removed. saveCatalog writes them with the catalog.
@@ -341,11 +340,8 @@ func (x *Index) load() error {
 	}
 	for _, is := range catalog {
 		x.issues[is.Number] = is
-		x.items += len(is.Items)
-		if cur, ok := x.issues[x.latest]; !ok || newer(is, cur) {
-			x.latest = is.Number
-		}
 	}
+	x.latest = latestOf(x.issues)
 	x.gen.Add(1)
 	return nil
 }
@@ -426,19 +422,13 @@ func (x *Index) Remove(numbers ...int) error {
 		for _, id := range x.issues[n].Items {
 			delete(x.docs, id)
 		}
-		x.items -= len(x.issues[n].Items)
 		delete(x.issues, n)
 		delete(x.pending, n)
 		if !x.temp {
 			x.gone[n] = true
 		}
 	}
-	x.latest = 0
-	for n, is := range x.issues {
-		if cur, ok := x.issues[x.latest]; !ok || newer(is, cur) {
-			x.latest = n
-		}
-	}
+	x.latest = latestOf(x.issues)
 	x.mu.Unlock()
 	x.gen.Add(1)
 	return x.saveCatalog()
@@ -633,7 +623,6 @@ func (x *Index) putBatch(issues []Issue, docs [][]Doc) error {
 		for _, old := range x.issues[is.Number].Items {
 			delete(x.docs, old)
 		}
-		x.items -= len(x.issues[is.Number].Items)
 		is.Items = nil
 		for _, d := range docs[i] {
 			if x.bodies != nil {
@@ -644,24 +633,14 @@ func (x *Index) putBatch(issues []Issue, docs [][]Doc) error {
 			x.docs[d.ItemID] = d
 			is.Items = append(is.Items, d.ItemID)
 		}
-		x.items += len(is.Items)
 		if data, ok := records[is.Number]; ok {
 			x.pending[is.Number] = data
 			delete(x.gone, is.Number)
 		}
-		replacedLatest := is.Number == x.latest
 		x.issues[is.Number] = is
-		if cur, ok := x.issues[x.latest]; !ok || newer(is, cur) {
-			x.latest = is.Number
-		} else if replacedLatest {
-			// The newest issue's date changed: it may no longer be the newest.
-			for _, other := range x.issues {
-				if newer(other, x.issues[x.latest]) {
-					x.latest = other.Number
-				}
-			}
-		}
 	}
+	// Found again rather than kept up: a replaced issue's date may have changed.
+	x.latest = latestOf(x.issues)
 	x.mu.Unlock()
 	x.gen.Add(1)
 	return nil
@@ -674,7 +653,11 @@ func (x *Index) Generation() uint64 { return x.gen.Load() }
 func (x *Index) Size() int {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	return x.items
+	n := 0
+	for _, is := range x.issues {
+		n += len(is.Items)
+	}
+	return n
 }
 
 // Issue returns what the index knows of an issue.
@@ -683,6 +666,17 @@ func (x *Index) Issue(number int) (Issue, bool) {
 	defer x.mu.RUnlock()
 	is, ok := x.issues[number]
 	return is, ok
+}
+
+// latestOf is the number of the newest issue (0 for none).
+func latestOf(issues map[int]Issue) int {
+	latest, found := Issue{}, false
+	for _, is := range issues {
+		if !found || newer(is, latest) {
+			latest, found = is, true
+		}
+	}
+	return latest.Number
 }
 
 // newer reports whether a is newer than b: by date (ISO dates compare as text), then by
