@@ -88,14 +88,7 @@ func startReplica(t *testing.T, st *store.Store, run func(j Job) error) *replica
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		s.Close(ctx)
-	})
+	start(t, s)
 	r.s = s
 	return r
 }
@@ -254,14 +247,7 @@ func TestDailyTaskRunsOnce(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := s.Start(context.Background()); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() {
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			defer cancel()
-			s.Close(ctx)
-		})
+		start(t, s)
 	}
 	deadline := time.Now().Add(20 * time.Second)
 	for {
@@ -279,4 +265,17 @@ func TestDailyTaskRunsOnce(t *testing.T) {
 	if runs != 1 {
 		t.Errorf("the daily task ran %d times on two replicas, want once", runs)
 	}
+}
+
+// start runs s's workers until the test ends.
+func start(t *testing.T, s *Scheduler) {
+	t.Helper()
+	if err := s.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		s.Close(ctx)
+	})
 }
