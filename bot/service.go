@@ -291,32 +291,31 @@ func (s *Service) Dispatch(ctx context.Context, m *wechat.Message) (*wechat.Repl
 		s.wake()
 		return &wechat.Reply{}, nil
 	}
+	if r, ok := s.AtOnce(m); ok {
+		return r, nil
+	}
 	msg, start := replyMessage(m), time.Now()
 	key := reply.CacheKey(msg)
 	gen := s.idx.Generation()
-	r, ok := s.answers.Get(key, gen)
-	if !ok {
-		// A question that cannot start within the reply budget is past answering in
-		// time: dropped rather than queued, so a flood cannot pile up waiting work.
-		wait := time.NewTimer(s.set.ReplyBudget)
-		select {
-		case s.searching <- struct{}{}:
-			wait.Stop()
-		case <-wait.C:
-			return &wechat.Reply{}, nil
-		}
-		// The answer may outlast the budget (then it is sent late), not the store.
-		actx, cancel := context.WithTimeout(ctx, 2*s.set.ReplyBudget)
-		var err error
-		r, err = reply.Answer(actx, msg, s.idx, s.set.Reply)
-		cancel()
-		<-s.searching
-		if err != nil {
-			s.log.WithError(err).Error("answer a message")
-			return &wechat.Reply{Text: "暂时无法查询，请稍后再试。Search is unavailable right now; please try again later."}, nil
-		}
-		s.answers.Put(key, gen, r)
+	// A question that cannot start within the reply budget is past answering in
+	// time: dropped rather than queued, so a flood cannot pile up waiting work.
+	wait := time.NewTimer(s.set.ReplyBudget)
+	select {
+	case s.searching <- struct{}{}:
+		wait.Stop()
+	case <-wait.C:
+		return &wechat.Reply{}, nil
 	}
+	// The answer may outlast the budget (then it is sent late), not the store.
+	actx, cancel := context.WithTimeout(ctx, 2*s.set.ReplyBudget)
+	r, err := reply.Answer(actx, msg, s.idx, s.set.Reply)
+	cancel()
+	<-s.searching
+	if err != nil {
+		s.log.WithError(err).Error("answer a message")
+		return &wechat.Reply{Text: "暂时无法查询，请稍后再试。Search is unavailable right now; please try again later."}, nil
+	}
+	s.answers.Put(key, gen, r)
 	return s.deliver(m, msg, r, start), nil
 }
 
