@@ -6,19 +6,10 @@
 # its target. Loopback only; about 3 minutes.
 #
 #   bash bench/archive.sh [items for serve, default 100000]
-set -euo pipefail
-# Machines default to GOTOOLCHAIN=local and an older Go; wxpub is built and tested with
-# this release, which the Go module proxy serves as a toolchain.
-export GOTOOLCHAIN=go1.27.3
-cd "$(dirname "$0")/.."
+source "$(dirname "$0")/common.sh"
 big=${1:-100000}
-work=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
-trap cleanup EXIT
 
-go build -o "$work/wxpub" ./cmd/wxpub
-go build -o "$work/seed" ./bench/seed
+build cmd/wxpub bench/seed
 ms() { echo "($2 - $1) * 1000" | bc | xargs printf '%.0f'; }
 
 # ask at 10,000 items: the first call builds the index, the next ones reuse it.

@@ -6,20 +6,10 @@
 # only; every process it starts is stopped at the end.
 #
 #   bash bench/flood.sh [seconds per flood, default 20]
-set -euo pipefail
-# Machines default to GOTOOLCHAIN=local and an older Go; wxpub is built and tested with
-# this release, which the Go module proxy serves as a toolchain.
-export GOTOOLCHAIN=go1.27.3
-cd "$(dirname "$0")/.."
+source "$(dirname "$0")/common.sh"
 secs=${1:-20}
-work=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
-trap cleanup EXIT
 
-go build -o "$work/wxpub" ./cmd/wxpub
-go build -o "$work/flood" ./bench/flood
-go build -o "$work/seed" ./bench/seed
+build cmd/wxpub bench/flood bench/seed
 
 export WXPUB_STORE_DSN="sqlite://$work/wxpub.db"
 export WXPUB_WECHAT_TOKEN=floodtoken

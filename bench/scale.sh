@@ -6,28 +6,16 @@
 # its own, removed at the end. Loopback only; everything it starts is stopped.
 #
 #   bash bench/scale.sh [seconds per run, default 10]
-set -euo pipefail
-# Machines default to GOTOOLCHAIN=local and an older Go; wxpub is built and tested with
-# this release, which the Go module proxy serves as a toolchain.
-export GOTOOLCHAIN=go1.27.3
-cd "$(dirname "$0")/.."
-secs=${1:-10}
-work=$(mktemp -d)
 schema="wxpub_bench_$$"
 prefix="wxpubbench:$$:"
-pids=()
-stop() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; pids=(); }
-cleanup() {
-  stop
+tidy() {
   psql -h 127.0.0.1 -d test -qc "DROP SCHEMA IF EXISTS $schema CASCADE" >/dev/null 2>&1 || true
   redis-cli -h 127.0.0.1 --scan --pattern "${prefix}*" | xargs -r redis-cli -h 127.0.0.1 del >/dev/null || true
-  rm -rf "$work"
 }
-trap cleanup EXIT
+source "$(dirname "$0")/common.sh"
+secs=${1:-10}
 
-go build -o "$work/wxpub" ./cmd/wxpub
-go build -o "$work/loadgen" ./bench/loadgen
-go build -o "$work/seed" ./bench/seed
+build cmd/wxpub bench/loadgen bench/seed
 export WXPUB_STORE_DSN="postgres://127.0.0.1:5432/test?sslmode=disable&search_path=$schema"
 export WXPUB_WECHAT_TOKEN=benchtoken
 export WXPUB_REDIS_PREFIX="$prefix"

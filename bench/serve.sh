@@ -5,21 +5,10 @@
 # then the server's idle RSS. Loopback only; every process it starts is stopped at the end.
 #
 #   bash bench/serve.sh [seconds per run, default 10]
-set -euo pipefail
-# Machines default to GOTOOLCHAIN=local and an older Go; wxpub is built and tested with
-# this release, which the Go module proxy serves as a toolchain.
-export GOTOOLCHAIN=go1.27.3
-cd "$(dirname "$0")/.."
+source "$(dirname "$0")/common.sh"
 secs=${1:-10}
-work=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
-trap cleanup EXIT
 
-go build -o "$work/wxpub" ./cmd/wxpub
-go build -o "$work/loadgen" ./bench/loadgen
-go build -o "$work/floor" ./bench/floor
-go build -o "$work/seed" ./bench/seed
+build cmd/wxpub bench/loadgen bench/floor bench/seed
 
 export WXPUB_STORE_DSN="sqlite://$work/wxpub.db"
 export WXPUB_WECHAT_TOKEN=benchtoken
