@@ -12,18 +12,13 @@ import (
 // to ASCII, traditional characters to simplified (OpenCC's t2s dictionary, character by
 // character, which leaves simplified text as it is), and lower case.
 
-var converters struct {
-	once      sync.Once
-	t2s, tw2s *opencc.OpenCC
-}
-
-func loadConverters() {
-	converters.once.Do(func() {
-		// The dictionaries are embedded in the module: New fails only on a bad name.
-		converters.t2s, _ = opencc.New("t2s")
-		converters.tw2s, _ = opencc.New("tw2sp")
-	})
-}
+// Each converter is built when first needed (building one is a few milliseconds of a
+// `wxpub ask`): t2s for any Chinese text, tw2sp only for a query in traditional characters.
+// The dictionaries are embedded in the module: New fails only on a bad name.
+var (
+	t2s  = sync.OnceValue(func() *opencc.OpenCC { c, _ := opencc.New("t2s"); return c })
+	tw2s = sync.OnceValue(func() *opencc.OpenCC { c, _ := opencc.New("tw2sp"); return c })
+)
 
 // fold normalises text for matching.
 func fold(s string) string {
@@ -31,7 +26,7 @@ func fold(s string) string {
 	if !hasTraditional(s) {
 		return s
 	}
-	if out, err := converters.t2s.Convert(s); err == nil {
+	if out, err := t2s().Convert(s); err == nil {
 		return out
 	}
 	return s
@@ -50,8 +45,7 @@ func hasTraditional(s string) bool {
 		}
 		v, ok := traditional.Load(r)
 		if !ok {
-			loadConverters()
-			out, err := converters.t2s.Convert(string(r))
+			out, err := t2s().Convert(string(r))
 			v = err == nil && out != string(r)
 			traditional.Store(r, v)
 		}
@@ -72,8 +66,7 @@ func queryForms(q string) []string {
 	if f == low {
 		return []string{f}
 	}
-	loadConverters()
-	tw, err := converters.tw2s.Convert(low)
+	tw, err := tw2s().Convert(low)
 	if err != nil || tw == f {
 		return []string{f}
 	}
