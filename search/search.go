@@ -102,6 +102,8 @@ type Index struct {
 	// meanwhile) and issues removed. saveCatalog writes them with the catalog.
 	pending map[int][]byte
 	gone    map[int]bool
+	// written: this process changed a persistent index, and Close lets its merges finish.
+	written atomic.Bool
 }
 
 // SetGlossary replaces the glossary queries are expanded with (DefaultGlossary unless set).
@@ -454,6 +456,7 @@ func (x *Index) saveCatalog() error {
 		return err
 	}
 	b.SetInternal(keyCatalog, data)
+	x.written.Store(true)
 	// The records, then the catalog that lists them.
 	err = x.records.Update(func(tx *bolt.Tx) error {
 		bucket := tx.Bucket(recordsBucket)
@@ -502,9 +505,13 @@ func (x *Index) saveCatalog() error {
 	return nil
 }
 
-// Close releases the index (again: nothing); a temporary one's folder goes with it.
+// Close releases the index (again: nothing); a temporary one's folder goes with it. A
+// persistent index this process changed is left settled first (see settle).
 func (x *Index) Close() error {
 	x.closeOnce.Do(func() {
+		if !x.temp && x.written.Load() {
+			x.settle(settleFor)
+		}
 		x.closeErr = x.idx.Close()
 		if x.records != nil {
 			if err := x.records.Close(); x.closeErr == nil {
@@ -521,6 +528,32 @@ func (x *Index) Close() error {
 		}
 	})
 	return x.closeErr
+}
+
+// settleFor bounds how long Close waits for merges: a server stopping after a first build
+// at 100,000 items should not hold up its shutdown for long. What is left unmerged is
+// merged by the next process to hold the index long enough.
+const settleFor = 10 * time.Second
+
+// settle waits, up to limit, until bleve has persisted every change and merged segments as
+// its merge policy wants. A command that writes the index and exits at once (import,
+// publish) otherwise leaves segments that each later process opening the index starts to
+// merge and abandons at exit: a third of a `wxpub ask`'s CPU went to such a merge.
+func (x *Index) settle(limit time.Duration) {
+	adv, err := x.idx.Advanced()
+	if err != nil {
+		return
+	}
+	sc, ok := adv.(*scorch.Scorch)
+	if !ok {
+		return
+	}
+	for deadline := time.Now().Add(limit); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		// bleve's own flag: its persister and merger have reached the current snapshot.
+		if active, _ := sc.StatsMap()["index_bgthreads_active"].(bool); !active {
+			return
+		}
+	}
 }
 
 type fields struct {

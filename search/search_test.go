@@ -5,9 +5,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"time"
+
+	"github.com/blevesearch/bleve/v2/index/scorch"
 
 	"wxpub/issue"
 )
@@ -466,5 +470,51 @@ func TestPersistentIndex(t *testing.T) {
 	}
 	if x.Size() != 0 {
 		t.Errorf("an index of another version was kept: %d items", x.Size())
+	}
+}
+
+// A process that writes the index and exits (import, publish) leaves it merged as bleve's
+// policy wants, so that the next process to open it (an ask) has no merge to start and
+// abandon at its exit.
+func TestCloseLeavesIndexSettled(t *testing.T) {
+	dir := t.TempDir()
+	x, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	is, docs := fromFile(t, "../issue/testdata/sample-135.md")
+	// One issue per batch: a segment each, more than bleve's policy leaves unmerged.
+	for n := 1; n <= 40; n++ {
+		is.Number, is.Revision = n, int64(n)
+		ds := slices.Clone(docs)
+		for i := range ds {
+			ds[i].ItemID, ds[i].IssueNumber = fmt.Sprintf("%d-%d", n, i+1), n
+		}
+		if err := x.Put(is, ds); err != nil {
+			t.Fatal(err)
+		}
+	}
+	x.Close()
+
+	x, err = Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	adv, _ := x.idx.Advanced()
+	sc := adv.(*scorch.Scorch)
+	// Wait for the reopened index's merger to make its first plan, then ask what it was.
+	stats := sc.StatsMap()
+	for deadline := time.Now().Add(10 * time.Second); stats["TotFileMergePlan"] == uint64(0) && time.Now().Before(deadline); stats = sc.StatsMap() {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if stats["TotFileMergePlan"] == uint64(0) {
+		t.Fatal("the reopened index's merger made no plan in 10 s")
+	}
+	if tasks := stats["TotFileMergePlanTasks"]; tasks != uint64(0) {
+		t.Errorf("reopened index merged again (%v merge tasks): the writer left it unsettled", tasks)
+	}
+	if x.Size() != 40*len(docs) {
+		t.Errorf("%d items after reopening, want %d", x.Size(), 40*len(docs))
 	}
 }
