@@ -330,6 +330,11 @@ func TestSingleCharacter(t *testing.T) {
 	if !strings.Contains(hits[0].Title.Zh, "法") {
 		t.Errorf("法 in a title ranks below 法 in a body: %s first", hits[0].ItemID)
 	}
+	// The one-character fields hold single characters only: words and bigrams are in the
+	// other fields already.
+	if got := x.terms("《个人信息保护法》GDPR 第5条", analyzerUnigram); !slices.Equal(got, []string{"个", "人", "信", "息", "保", "护", "法", "第", "条"}) {
+		t.Errorf("unigram terms %q", got)
+	}
 }
 
 // A query of which no item has every term gets the items with some, marked partial.
