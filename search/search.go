@@ -175,6 +175,8 @@ func newMapping() mapping.IndexMapping {
 	num := bleve.NewNumericFieldMapping()
 	num.Store = false
 	num.IncludeInAll = false
+	// The day is matched by range (the newest matches), never sorted on.
+	num.DocValues = false
 	dm := bleve.NewDocumentStaticMapping()
 	dm.AddFieldMappingsAt("title_zh", text(cjk.AnalyzerName, true))
 	dm.AddFieldMappingsAt("body_zh", text(cjk.AnalyzerName, true))
@@ -182,7 +184,6 @@ func newMapping() mapping.IndexMapping {
 	dm.AddFieldMappingsAt("body_en", text(en.AnalyzerName, true))
 	dm.AddFieldMappingsAt("title_zh1", text(analyzerUnigram, false))
 	dm.AddFieldMappingsAt("body_zh1", text(analyzerUnigram, false))
-	dm.AddFieldMappingsAt("issue", num)
 	dm.AddFieldMappingsAt("day", num)
 	m.DefaultMapping = dm
 	m.DefaultAnalyzer = en.AnalyzerName
@@ -192,7 +193,7 @@ func newMapping() mapping.IndexMapping {
 
 // mappingVersion changes whenever what is indexed or how does: a persistent index of
 // another version is rebuilt.
-const mappingVersion = "wxpub-index-6"
+const mappingVersion = "wxpub-index-7"
 
 // Internal keys of a persistent index: the version, and the catalog of issues it holds
 // (each Issue with its item IDs and revision), read whole at open.
@@ -579,13 +580,12 @@ func (x *Index) settle(limit time.Duration) {
 }
 
 type fields struct {
-	TitleZh  string  `json:"title_zh"`
-	BodyZh   string  `json:"body_zh"`
-	TitleEn  string  `json:"title_en"`
-	BodyEn   string  `json:"body_en"`
-	TitleZh1 string  `json:"title_zh1"`
-	BodyZh1  string  `json:"body_zh1"`
-	Issue    float64 `json:"issue"`
+	TitleZh  string `json:"title_zh"`
+	BodyZh   string `json:"body_zh"`
+	TitleEn  string `json:"title_en"`
+	BodyEn   string `json:"body_en"`
+	TitleZh1 string `json:"title_zh1"`
+	BodyZh1  string `json:"body_zh1"`
 	// Day is the issue's date, in days since 1970, for the newest matches.
 	Day float64 `json:"day"`
 }
@@ -596,8 +596,7 @@ func docFields(d Doc, date string) fields {
 	if t, ok := issueTime(date); ok {
 		day = float64(t.Unix() / 86400)
 	}
-	return fields{TitleZh: tz, BodyZh: bz, TitleEn: fold(d.Title.En), BodyEn: fold(d.Body.En), TitleZh1: tz, BodyZh1: bz,
-		Issue: float64(d.IssueNumber), Day: day}
+	return fields{TitleZh: tz, BodyZh: bz, TitleEn: fold(d.Title.En), BodyEn: fold(d.Body.En), TitleZh1: tz, BodyZh1: bz, Day: day}
 }
 
 // Put adds an issue and its items, replacing what the index had of that issue. Searches
