@@ -1141,23 +1141,6 @@ func (x *Index) recentFrom() (float64, bool) {
 	return float64(t.Add(-RecencyHalfLife).Unix() / 86400), true
 }
 
-// scores are q's scores of the documents ids, by id.
-func (x *Index) scores(ctx context.Context, q query.Query, ids []string) (map[string]float64, error) {
-	out := map[string]float64{}
-	if q == nil || len(ids) == 0 {
-		return out, nil
-	}
-	req := bleve.NewSearchRequestOptions(bleve.NewConjunctionQuery(bleve.NewDocIDQuery(ids), q), len(ids), 0, false)
-	res, err := x.idx.SearchInContext(ctx, req)
-	if err != nil {
-		return nil, fmt.Errorf("search: %w", err)
-	}
-	for _, h := range res.Hits {
-		out[h.ID] = h.Score
-	}
-	return out, nil
-}
-
 // RecencyHalfLife is the age, behind the newest issue, at which an item's score counts
 // half: a newsletter is news, and among items that say much the same followers want the
 // current one.

@@ -1,0 +1,121 @@
+package search
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/search"
+
+	"wxpub/internal/synthetic"
+	"wxpub/issue"
+)
+
+// Rescoring through candidateReader gives each candidate the score a search of the whole
+// index for that one item gives it (with the same DocIDQuery), phrases and partial matches
+// included, and scores nothing else.
+//
+// Not every one: a search of the whole index now and then leaves out a term that matches
+// from a partial query's score (bleve's searchers leapfrogging through the index; 136-1's
+// English title has "protection", and its explanation through candidateReader counts
+// title_en:protect where the whole index's does not). So a candidate may score more than
+// the whole index gives it, never less, and nearly all score the same.
+func TestCandidateScoresAreTheWholeIndexs(t *testing.T) {
+	x := newIndex(t)
+	var real []*issue.Issue
+	for _, f := range []string{"../issue/testdata/sample-135.md", "testdata/archive-137.md", "testdata/archive-138.md"} {
+		is, docs := fromFile(t, f)
+		if err := x.Put(is, docs); err != nil {
+			t.Fatal(err)
+		}
+		parsed, err := issue.ParseFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		real = append(real, parsed)
+	}
+	// Distractors in batches of their own: several segments, as a real index has.
+	for _, src := range synthetic.Issues(synthetic.Options{From: real, Items: 2000, Seed: 3}) {
+		is, err := issue.Parse(src.Name, src.Markdown)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var docs []Doc
+		for i, it := range is.Items() {
+			docs = append(docs, Doc{ItemID: it.ID, IssueNumber: is.Number, Position: i + 1, Title: it.Title, Body: it.Body})
+		}
+		if err := x.Put(Issue{Number: is.Number, Date: is.Date}, docs); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Scores depend on how the segments lie (bleve's BM25 takes the average field length
+	// from them): compare in one layout.
+	x.settle(time.Minute)
+	ctx := context.Background()
+	checked, same := 0, 0
+	for _, q := range []string{"个人信息", "contact tracing", "个人信息保护法", "personal information protection", "数据安全 出境", "GDPR 罚款", "区块链监管", "法"} {
+		forms := queryForms(q)
+		for _, partial := range []bool{false, true} {
+			retrieve := x.query(forms, partial, allFields, false)
+			if retrieve == nil {
+				continue
+			}
+			res, err := x.idx.SearchInContext(ctx, bleve.NewSearchRequestOptions(retrieve, 60, 0, false))
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The candidates, an item that matches nothing, and one that is not there.
+			ids := []string{"no-such-item"}
+			for _, h := range res.Hits {
+				ids = append(ids, h.ID)
+			}
+			if !slices.Contains(ids, "135-3") {
+				ids = append(ids, "135-3")
+			}
+			for _, fields := range [][]field{titleFields, bodyFields} {
+				rescore := x.query(forms, partial, fields, true)
+				if rescore == nil {
+					continue
+				}
+				var whole []*search.DocumentMatch
+				for _, id := range ids {
+					req := bleve.NewSearchRequestOptions(bleve.NewConjunctionQuery(bleve.NewDocIDQuery([]string{id}), rescore), 1, 0, false)
+					res, err := x.idx.SearchInContext(ctx, req)
+					if err != nil {
+						t.Fatal(err)
+					}
+					whole = append(whole, res.Hits...)
+				}
+				got, err := x.scores(ctx, rescore, ids)
+				if err != nil {
+					t.Fatal(err)
+				}
+				name := fmt.Sprintf("%q partial=%v %s", q, partial, fields[0].name)
+				if len(got) != len(whole) {
+					t.Errorf("%s: %d scored, the whole index scores %d", name, len(got), len(whole))
+				}
+				for _, h := range whole {
+					g, ok := got[h.ID]
+					switch {
+					case !ok || g < h.Score*(1-1e-9):
+						t.Errorf("%s: %s scores %v, the whole index gives %v", name, h.ID, g, h.Score)
+					case math.Abs(g-h.Score) <= 1e-9*h.Score:
+						same++
+					}
+				}
+				checked += len(whole)
+			}
+		}
+	}
+	if checked < 200 {
+		t.Errorf("only %d scores compared: the queries no longer match the fixtures", checked)
+	}
+	if same < checked*98/100 {
+		t.Errorf("%d of %d scores differ from the whole index's", checked-same, checked)
+	}
+	t.Logf("%d of %d scores as the whole index gives them", same, checked)
+}
