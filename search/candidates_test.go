@@ -25,33 +25,7 @@ import (
 // title_en:protect where the whole index's does not). So a candidate may score more than
 // the whole index gives it, never less, and nearly all score the same.
 func TestCandidateScoresAreTheWholeIndexs(t *testing.T) {
-	x := newIndex(t)
-	var real []*issue.Issue
-	for _, f := range []string{"../issue/testdata/sample-135.md", "testdata/archive-137.md", "testdata/archive-138.md"} {
-		is, docs := fromFile(t, f)
-		if err := x.Put(is, docs); err != nil {
-			t.Fatal(err)
-		}
-		parsed, err := issue.ParseFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		real = append(real, parsed)
-	}
-	// Distractors in batches of their own: several segments, as a real index has.
-	for _, src := range synthetic.Issues(synthetic.Options{From: real, Items: 2000, Seed: 3}) {
-		is, err := issue.Parse(src.Name, src.Markdown)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var docs []Doc
-		for i, it := range is.Items() {
-			docs = append(docs, Doc{ItemID: it.ID, IssueNumber: is.Number, Position: i + 1, Title: it.Title, Body: it.Body})
-		}
-		if err := x.Put(Issue{Number: is.Number, Date: is.Date}, docs); err != nil {
-			t.Fatal(err)
-		}
-	}
+	x := distractedIndex(t)
 	// Scores depend on how the segments lie (bleve's BM25 takes the average field length
 	// from them): compare in one layout.
 	x.settle(time.Minute)
@@ -118,4 +92,91 @@ func TestCandidateScoresAreTheWholeIndexs(t *testing.T) {
 		t.Errorf("%d of %d scores differ from the whole index's", checked-same, checked)
 	}
 	t.Logf("%d of %d scores as the whole index gives them", same, checked)
+}
+
+// distractedIndex holds the fixtures and 2,000 synthetic items made of their sentences,
+// dated through 2019, each issue a batch of its own (several segments, as a real index has).
+func distractedIndex(t *testing.T) *Index {
+	t.Helper()
+	x := newIndex(t)
+	var real []*issue.Issue
+	for _, f := range []string{"../issue/testdata/sample-135.md", "testdata/archive-137.md", "testdata/archive-138.md"} {
+		is, docs := fromFile(t, f)
+		if err := x.Put(is, docs); err != nil {
+			t.Fatal(err)
+		}
+		parsed, err := issue.ParseFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		real = append(real, parsed)
+	}
+	for _, src := range synthetic.Issues(synthetic.Options{From: real, Items: 2000, Seed: 3}) {
+		is, err := issue.Parse(src.Name, src.Markdown)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var docs []Doc
+		for i, it := range is.Items() {
+			docs = append(docs, Doc{ItemID: it.ID, IssueNumber: is.Number, Position: i + 1, Title: it.Title, Body: it.Body})
+		}
+		if err := x.Put(Issue{Number: is.Number, Date: is.Date}, docs); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return x
+}
+
+// The recent candidates are the best matches among the items dated from the day asked, as
+// a search of the whole index ranks them.
+func TestRecentAreTheBestOfTheirDays(t *testing.T) {
+	x := distractedIndex(t)
+	x.settle(time.Minute)
+	ctx := context.Background()
+	since, _ := issueTime("2019-10-01")
+	from := float64(since.Unix() / 86400)
+	for _, q := range []string{"个人信息", "contact tracing", "数据安全"} {
+		q := x.query(queryForms(q), false, allFields, false)
+		got, err := x.recent(ctx, q, from, 50)
+		if err != nil {
+			t.Fatal(err)
+		}
+		all, err := x.idx.SearchInContext(ctx, bleve.NewSearchRequestOptions(q, x.Size(), 0, false))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := map[string]bool{}
+		for _, h := range all.Hits {
+			if d, ok := x.doc(h.ID); ok && !x.before(d.IssueNumber, since) && len(want) < 50 {
+				want[h.ID] = true
+			}
+		}
+		if len(got) != len(want) || len(got) == 0 {
+			t.Fatalf("%d recent, want %d", len(got), len(want))
+		}
+		same := 0
+		for i, h := range got {
+			d, ok := x.doc(h.ID)
+			if !ok || x.before(d.IssueNumber, since) {
+				t.Errorf("%s is older than %v", h.ID, since)
+			}
+			if i > 0 && h.Score > got[i-1].Score {
+				t.Errorf("%s scores more than the one before it", h.ID)
+			}
+			if want[h.ID] {
+				same++
+			}
+		}
+		// Ties at the 50th place may fall either way.
+		if same < len(want)*9/10 {
+			t.Errorf("%d of the %d best recent matches found", same, len(want))
+		}
+	}
+}
+
+// before reports whether issue n is dated before t.
+func (x *Index) before(n int, t time.Time) bool {
+	is, _ := x.Issue(n)
+	d, ok := issueTime(is.Date)
+	return !ok || d.Before(t)
 }

@@ -1050,24 +1050,21 @@ func (x *Index) search(ctx context.Context, forms []string, limit int, partial, 
 		why = describe(res.Hits[0].Expl)
 	}
 	// The best matches of the last RecencyHalfLife are candidates too, however they score
-	// against older ones: recency may lift them.
-	recentQ := query.Query(q)
+	// against older ones: recency may lift them. (Without dates there is no recency, and
+	// they are among the best matches already.)
 	if from, ok := x.recentFrom(); ok {
-		r := bleve.NewNumericRangeQuery(&from, nil)
-		r.SetField("day")
-		recentQ = bleve.NewConjunctionQuery(q, r)
-	}
-	recent, err := x.idx.SearchInContext(ctx, bleve.NewSearchRequestOptions(recentQ, candidates/2, 0, false))
-	if err != nil {
-		return nil, "", fmt.Errorf("search %q: %w", forms[0], err)
-	}
-	seenHit := map[string]bool{}
-	for _, h := range res.Hits {
-		seenHit[h.ID] = true
-	}
-	for _, h := range recent.Hits {
-		if !seenHit[h.ID] {
-			res.Hits = append(res.Hits, h)
+		recent, err := x.recent(ctx, q, from, candidates/2)
+		if err != nil {
+			return nil, "", fmt.Errorf("search %q: %w", forms[0], err)
+		}
+		seenHit := map[string]bool{}
+		for _, h := range res.Hits {
+			seenHit[h.ID] = true
+		}
+		for _, h := range recent {
+			if !seenHit[h.ID] {
+				res.Hits = append(res.Hits, h)
+			}
 		}
 	}
 	// How each candidate answers in its titles alone and in its bodies alone: a title
