@@ -37,6 +37,7 @@ import (
 	"github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
 	bolt "go.etcd.io/bbolt"
+	"golang.org/x/sync/errgroup"
 	"golang.org/x/sys/unix"
 
 	"wxpub/issue"
@@ -1040,31 +1041,40 @@ func (x *Index) search(ctx context.Context, forms []string, limit int, partial, 
 	}
 	// More candidates than asked for, so that the title cap and recency can reorder them.
 	// By score alone: a second sort key would read a doc value for every match.
-	req := bleve.NewSearchRequestOptions(q, max(limit, candidates), 0, explain)
-	res, err := x.idx.SearchInContext(ctx, req)
-	if err != nil {
+	//
+	// The best matches of the last RecencyHalfLife are candidates too, however they score
+	// against older ones: recency may lift them. (Without dates there is no recency, and
+	// they are among the best matches already.) The two searches run side by side, as the
+	// two rescorings below do: a follower's answer waits for the longer only.
+	var (
+		res    *bleve.SearchResult
+		recent search.DocumentMatchCollection
+	)
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() (err error) {
+		res, err = x.idx.SearchInContext(gctx, bleve.NewSearchRequestOptions(q, max(limit, candidates), 0, explain))
+		return err
+	})
+	if from, ok := x.recentFrom(); ok {
+		g.Go(func() (err error) {
+			recent, err = x.recent(gctx, q, from, candidates/2)
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
 		return nil, "", fmt.Errorf("search %q: %w", forms[0], err)
 	}
 	why := ""
 	if explain && len(res.Hits) > 0 && res.Hits[0].Expl != nil {
 		why = describe(res.Hits[0].Expl)
 	}
-	// The best matches of the last RecencyHalfLife are candidates too, however they score
-	// against older ones: recency may lift them. (Without dates there is no recency, and
-	// they are among the best matches already.)
-	if from, ok := x.recentFrom(); ok {
-		recent, err := x.recent(ctx, q, from, candidates/2)
-		if err != nil {
-			return nil, "", fmt.Errorf("search %q: %w", forms[0], err)
-		}
-		seenHit := map[string]bool{}
-		for _, h := range res.Hits {
-			seenHit[h.ID] = true
-		}
-		for _, h := range recent {
-			if !seenHit[h.ID] {
-				res.Hits = append(res.Hits, h)
-			}
+	seenHit := map[string]bool{}
+	for _, h := range res.Hits {
+		seenHit[h.ID] = true
+	}
+	for _, h := range recent {
+		if !seenHit[h.ID] {
+			res.Hits = append(res.Hits, h)
 		}
 	}
 	// How each candidate answers in its titles alone and in its bodies alone: a title
@@ -1074,12 +1084,17 @@ func (x *Index) search(ctx context.Context, forms []string, limit int, partial, 
 	for i, h := range res.Hits {
 		ids[i] = h.ID
 	}
-	titles, err := x.scores(ctx, x.query(forms, partial, titleFields, true), ids)
-	if err != nil {
-		return nil, "", err
-	}
-	bodies, err := x.scores(ctx, x.query(forms, partial, bodyFields, true), ids)
-	if err != nil {
+	var titles, bodies map[string]float64
+	g, gctx = errgroup.WithContext(ctx)
+	g.Go(func() (err error) {
+		titles, err = x.scores(gctx, x.query(forms, partial, titleFields, true), ids)
+		return err
+	})
+	g.Go(func() (err error) {
+		bodies, err = x.scores(gctx, x.query(forms, partial, bodyFields, true), ids)
+		return err
+	})
+	if err := g.Wait(); err != nil {
 		return nil, "", err
 	}
 	for _, h := range res.Hits {
