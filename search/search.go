@@ -616,18 +616,41 @@ func (x *Index) PutAll(issues []Issue, docs [][]Doc) error {
 	if len(issues) != len(docs) {
 		return errors.New("search: PutAll needs the items of every issue")
 	}
+	// Two batches at a time, when no issue is in two of them: bleve analyses a batch's
+	// items on every core but turns them into a segment on one, and meanwhile the other
+	// core waited. The issues of one call are distinct unless a caller repeats one, whose
+	// last version must then win: in turn.
+	var g errgroup.Group
+	g.SetLimit(1)
+	if distinct(issues) {
+		g.SetLimit(2)
+	}
 	for start := 0; start < len(issues); {
 		end, n := start, 0
 		for end < len(issues) && (end == start || n+len(docs[end]) <= batchDocs) {
 			n += len(docs[end])
 			end++
 		}
-		if err := x.putBatch(issues[start:end], docs[start:end]); err != nil {
-			return err
-		}
+		part, partDocs := issues[start:end], docs[start:end]
+		g.Go(func() error { return x.putBatch(part, partDocs) })
 		start = end
 	}
+	if err := g.Wait(); err != nil {
+		return err
+	}
 	return x.saveCatalog()
+}
+
+// distinct reports whether no issue number repeats.
+func distinct(issues []Issue) bool {
+	seen := make(map[int]bool, len(issues))
+	for _, is := range issues {
+		if seen[is.Number] {
+			return false
+		}
+		seen[is.Number] = true
+	}
+	return true
 }
 
 func (x *Index) putBatch(issues []Issue, docs [][]Doc) error {

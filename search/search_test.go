@@ -523,3 +523,49 @@ func TestCloseLeavesIndexSettled(t *testing.T) {
 		t.Errorf("%d items after reopening, want %d", x.Size(), 40*len(docs))
 	}
 }
+
+// PutAll indexes every issue of a call that takes several batches (two at a time), and
+// when a call repeats an issue its last version wins.
+func TestPutAllInBatches(t *testing.T) {
+	x := newIndex(t)
+	is, docs := fromFile(t, "../issue/testdata/sample-135.md")
+	var issues []Issue
+	var all [][]Doc
+	for n := 1; n*len(docs) <= 3*batchDocs; n++ {
+		is.Number = n
+		ds := slices.Clone(docs)
+		for i := range ds {
+			ds[i].ItemID, ds[i].IssueNumber = fmt.Sprintf("%d-%d", n, i+1), n
+		}
+		issues, all = append(issues, is), append(all, ds)
+	}
+	if err := x.PutAll(issues, all); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := x.Size(), len(issues)*len(docs); got != want {
+		t.Fatalf("%d items indexed, want %d", got, want)
+	}
+	hits, err := x.Search(context.Background(), "contact tracing", 3*batchDocs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := map[int]bool{}
+	for _, h := range hits {
+		found[h.IssueNumber] = true
+	}
+	if len(found) != len(issues) {
+		t.Errorf("contact tracing found in %d of %d issues", len(found), len(issues))
+	}
+
+	// Issue 1 twice in one call, the second time with one item: that one stays.
+	again := slices.Clone(issues)
+	againDocs := slices.Clone(all)
+	again = append(again, issues[0])
+	againDocs = append(againDocs, all[0][:1])
+	if err := x.PutAll(again, againDocs); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := x.Issue(1); len(got.Items) != 1 {
+		t.Errorf("issue 1 has %d items after its second version, want 1", len(got.Items))
+	}
+}
