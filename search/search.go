@@ -194,22 +194,27 @@ func newMapping() mapping.IndexMapping {
 
 // mappingVersion changes whenever what is indexed or how does: a persistent index of
 // another version is rebuilt.
-const mappingVersion = "wxpub-index-7"
+const mappingVersion = "wxpub-index-8"
 
-// Internal keys of a persistent index: the version, and the catalog of issues it holds
-// (each Issue with its item IDs and revision), read whole at open.
+// keyVersion is the bleve internal key of a persistent index's mapping version.
+var keyVersion = []byte("wxpub:version")
+
+// Beside the bleve index, a bbolt file (recordsFile) holds each issue's items without
+// their bodies, read when a search first returns one of them, so that a server over
+// 100,000 items holds neither every title nor every record's page; and the catalog of the
+// issues indexed (each Issue with its item IDs and revision), read whole at open. Both were
+// bleve internal values once: bleve reads all of those at open (40 MB of an idle server's
+// 195 at 100,000 items) and rewrites them with every snapshot it persists, which made a
+// first build that saved its catalog as it went a tenth slower.
+//
+// saveCatalog writes records and catalog in one transaction, after bleve has persisted
+// the batches they describe (a bleve Batch returns once persisted): a catalog never lists
+// items the index lacks.
 var (
-	keyVersion = []byte("wxpub:version")
-	keyCatalog = []byte("wxpub:catalog")
+	recordsBucket = []byte("issues")
+	metaBucket    = []byte("meta")
+	keyCatalog    = []byte("catalog")
 )
-
-// Each issue's items, without bodies, are records in a bbolt file beside the bleve index
-// (recordsFile), read when a search first returns one of them, so that a server over
-// 100,000 items holds neither every title nor every record's page: bleve reads all of its
-// internal values at open, where they were 40 MB of an idle server's 195 at 100,000 items.
-// Records are written before the catalog, in saveCatalog: a catalog behind its records
-// costs a re-index of the issues it misses, nothing more.
-var recordsBucket = []byte("issues")
 
 func recordsFile(path string) string { return path + ".records" }
 
@@ -333,8 +338,12 @@ func openRecords(path string) (*bolt.DB, error) {
 		return nil, fmt.Errorf("search index %s: records: %w", path, err)
 	}
 	if err := db.Update(func(tx *bolt.Tx) error {
-		_, err := tx.CreateBucketIfNotExists(recordsBucket)
-		return err
+		for _, name := range [][]byte{recordsBucket, metaBucket} {
+			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+				return err
+			}
+		}
+		return nil
 	}); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("search index %s: records: %w", path, err)
@@ -354,8 +363,11 @@ func removeSlot(path string) error {
 
 // load reads a persistent index's catalog: its issues, not yet their items.
 func (x *Index) load() error {
-	raw, err := x.idx.GetInternal(keyCatalog)
-	if err != nil {
+	var raw []byte
+	if err := x.records.View(func(tx *bolt.Tx) error {
+		raw = bytes.Clone(tx.Bucket(metaBucket).Get(keyCatalog))
+		return nil
+	}); err != nil {
 		return err
 	}
 	var catalog []Issue
@@ -465,7 +477,6 @@ func (x *Index) saveCatalog() error {
 	if x.temp {
 		return nil
 	}
-	b := x.idx.NewBatch()
 	x.mu.Lock()
 	catalog := make([]Issue, 0, len(x.issues))
 	for _, is := range x.issues {
@@ -479,9 +490,7 @@ func (x *Index) saveCatalog() error {
 	if err != nil {
 		return err
 	}
-	b.SetInternal(keyCatalog, data)
 	x.written.Store(true)
-	// The records, then the catalog that lists them.
 	err = x.records.Update(func(tx *bolt.Tx) error {
 		bucket := tx.Bucket(recordsBucket)
 		for n, data := range written {
@@ -494,11 +503,8 @@ func (x *Index) saveCatalog() error {
 				return err
 			}
 		}
-		return nil
+		return tx.Bucket(metaBucket).Put(keyCatalog, data)
 	})
-	if err == nil {
-		err = x.idx.Batch(b)
-	}
 	if err != nil {
 		// Kept for the next save, unless an issue was put or removed since.
 		x.mu.Lock()
