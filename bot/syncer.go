@@ -69,7 +69,8 @@ func NewIndex(ctx context.Context, st Store, opt IndexOptions) (*search.Index, *
 }
 
 // Refresh indexes the issues that changed since the last refresh, and drops those gone
-// from the store; it returns how many changed.
+// from the store; it returns how many changed (after an error, how many were indexed
+// before it, and kept).
 func (s *Syncer) Refresh(ctx context.Context) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -80,6 +81,25 @@ func (s *Syncer) Refresh(ctx context.Context) (int, error) {
 	var issues []search.Issue
 	var docs [][]search.Doc
 	var seen []store.Stamp
+	changed, held := 0, 0
+	// put indexes what has been read so far. Refresh puts refreshChunk items at a time:
+	// holding the whole archive's text until the end took a first build at 100,000 items
+	// to 0.9–1.1 GB (0.4–0.6 GB in chunks), and what was put is saved, so that an
+	// interrupted build resumes.
+	put := func() error {
+		if len(issues) == 0 {
+			return nil
+		}
+		if err := s.idx.PutAll(issues, docs); err != nil {
+			return err
+		}
+		for _, st := range seen {
+			s.known[st.Number] = st.Revision
+		}
+		changed += len(issues)
+		issues, docs, seen, held = nil, nil, nil, 0
+		return nil
+	}
 	present := map[int]bool{}
 	for _, st := range stamps {
 		present[st.Number] = true
@@ -88,10 +108,18 @@ func (s *Syncer) Refresh(ctx context.Context) (int, error) {
 		}
 		is, ds, err := s.load(ctx, st.Number)
 		if err != nil {
-			return 0, err
+			return changed, err
 		}
 		is.Revision = st.Revision
 		issues, docs, seen = append(issues, is), append(docs, ds), append(seen, st)
+		if held += len(ds); held >= refreshChunk {
+			if err := put(); err != nil {
+				return changed, err
+			}
+		}
+	}
+	if err := put(); err != nil {
+		return changed, err
 	}
 	var gone []int
 	for n := range s.known {
@@ -100,22 +128,18 @@ func (s *Syncer) Refresh(ctx context.Context) (int, error) {
 		}
 	}
 	if err := s.idx.Remove(gone...); err != nil {
-		return 0, err
+		return changed, err
 	}
 	for _, n := range gone {
 		delete(s.known, n)
 	}
-	if len(issues) == 0 {
-		return len(gone), nil
-	}
-	if err := s.idx.PutAll(issues, docs); err != nil {
-		return 0, err
-	}
-	for _, st := range seen {
-		s.known[st.Number] = st.Revision
-	}
-	return len(issues) + len(gone), nil
+	return changed + len(gone), nil
 }
+
+// refreshChunk is how many items Refresh reads before it indexes them: five of the
+// index's batches, so that two at a time keep both cores busy. (Reading the next chunk
+// while the last was indexed saved nothing measurable.)
+const refreshChunk = 2000
 
 // load reads one issue and its items from the store as the index holds them.
 func (s *Syncer) load(ctx context.Context, number int) (search.Issue, []search.Doc, error) {

@@ -3,12 +3,15 @@ package bot
 import (
 	"bytes"
 	"context"
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 	"testing"
 	"time"
 
+	"wxpub/internal/synthetic"
 	"wxpub/issue"
 	"wxpub/reply"
 	"wxpub/store"
@@ -153,4 +156,61 @@ func benchStore(b *testing.B) (context.Context, *store.Store) {
 	}
 	b.Cleanup(func() { st.Close() })
 	return ctx, st
+}
+
+// failingStore fails to read one issue's items, as a store that goes away mid-build.
+type failingStore struct {
+	countingStore
+	fail int
+}
+
+func (f *failingStore) IssueItems(ctx context.Context, n int) ([]store.Item, error) {
+	if n == f.fail {
+		return nil, errors.New("the store went away")
+	}
+	return f.countingStore.IssueItems(ctx, n)
+}
+
+// A first build interrupted after its first chunk keeps that chunk: the next start indexes
+// only the rest.
+func TestInterruptedBuildResumes(t *testing.T) {
+	ctx := context.Background()
+	st, err := store.Open(ctx, "sqlite://"+filepath.Join(t.TempDir(), "wxpub.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	sample, err := issue.ParseFile("../issue/testdata/sample-135.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sources := synthetic.Issues(synthetic.Options{From: []*issue.Issue{sample}, Items: refreshChunk + 500, Seed: 5})
+	for _, src := range sources {
+		is, err := issue.Parse(src.Name, src.Markdown)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := st.SaveIssue(ctx, is, fmt.Sprint(src.Number)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	opt := IndexOptions{Dir: filepath.Join(t.TempDir(), "index")}
+	// Issues of ten items: the first chunk is the first refreshChunk/10 issues.
+	firstChunk := refreshChunk / 10
+	broken := &failingStore{countingStore: countingStore{Store: st}, fail: sources[firstChunk+5].Number}
+	if _, _, err := NewIndex(ctx, broken, opt); err == nil {
+		t.Fatal("a build whose store fails succeeded")
+	}
+	cs := &countingStore{Store: st}
+	idx, _, err := NewIndex(ctx, cs, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer idx.Close()
+	if want := len(sources) - firstChunk; cs.loads != want {
+		t.Errorf("the resumed build read %d issues, want %d (the first chunk was kept)", cs.loads, want)
+	}
+	if idx.Size() != (refreshChunk+500)/10*10 {
+		t.Errorf("%d items after resuming, want %d", idx.Size(), refreshChunk+500)
+	}
 }
