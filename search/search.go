@@ -613,8 +613,10 @@ func (x *Index) Put(is Issue, docs []Doc) error {
 }
 
 // batchDocs bounds the items indexed in one batch: one batch of everything (10,000 items
-// at start-up) took the process to 760 MB at its peak; batches of this size keep it under
-// 100 MB and take no longer.
+// at start-up) took the process to 760 MB at its peak, and batches of this size take no
+// longer. (What a caller hands PutAll at once is its own to bound: bot.Refresh hands it
+// 2,000 items at a time.) Batches of 1,200 built 10,000 items 13 % faster at twice the
+// peak (427 against 228 MB).
 const batchDocs = 400
 
 // PutAll adds several issues (docs[i] are issues[i]'s items), in batches of whole issues.
