@@ -4,7 +4,6 @@ import (
 	"context"
 	"io"
 	"net/http/httptest"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -13,7 +12,6 @@ import (
 
 	"wxpub/issue"
 	"wxpub/reply"
-	"wxpub/store"
 	"wxpub/wechat/follower"
 )
 
@@ -21,11 +19,7 @@ import (
 // kind and items, and a keyed hash of the follower, never the OpenID.
 func TestServiceRecordsWhatFollowersAsk(t *testing.T) {
 	ctx := context.Background()
-	opened, err := store.Open(ctx, "sqlite://"+filepath.Join(t.TempDir(), "wxpub.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer opened.Close()
+	opened := freshStore(t)
 	st, _ := opened.Account(ctx, "wxA")
 	is, _ := issue.ParseFile("../issue/testdata/sample-135.md")
 	if err := st.SaveIssue(ctx, is, "h"); err != nil {

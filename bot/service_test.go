@@ -19,15 +19,22 @@ import (
 	"wxpub/wechat/follower"
 )
 
-// newService is a service over a fresh SQLite store holding the sample issue.
-func newService(t *testing.T, set Settings) *Service {
+// freshStore is an empty SQLite store in the test's folder, closed with the test.
+func freshStore(t *testing.T) *store.Store {
 	t.Helper()
-	ctx := context.Background()
-	st, err := store.Open(ctx, "sqlite://"+filepath.Join(t.TempDir(), "wxpub.db"))
+	st, err := store.Open(context.Background(), "sqlite://"+filepath.Join(t.TempDir(), "wxpub.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+// newService is a service over a fresh SQLite store holding the sample issue.
+func newService(t *testing.T, set Settings) *Service {
+	t.Helper()
+	ctx := context.Background()
+	st := freshStore(t)
 	is, err := issue.ParseFile("../issue/testdata/sample-135.md")
 	if err != nil {
 		t.Fatal(err)

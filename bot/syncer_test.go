@@ -50,11 +50,7 @@ func saveFile(t *testing.T, st *store.Store, path string, edit func([]byte) []by
 // and drops nothing it still needs.
 func TestIndexIsReusedAndRefreshedIncrementally(t *testing.T) {
 	ctx := context.Background()
-	st, err := store.Open(ctx, "sqlite://"+filepath.Join(t.TempDir(), "wxpub.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := freshStore(t)
 	saveFile(t, st, "../issue/testdata/sample-135.md", nil)
 	saveFile(t, st, "../search/testdata/archive-137.md", nil)
 	opt := IndexOptions{Dir: filepath.Join(t.TempDir(), "index")}
@@ -175,11 +171,7 @@ func (f *failingStore) IssueItems(ctx context.Context, n int) ([]store.Item, err
 // only the rest.
 func TestInterruptedBuildResumes(t *testing.T) {
 	ctx := context.Background()
-	st, err := store.Open(ctx, "sqlite://"+filepath.Join(t.TempDir(), "wxpub.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := freshStore(t)
 	sample, err := issue.ParseFile("../issue/testdata/sample-135.md")
 	if err != nil {
 		t.Fatal(err)

@@ -106,6 +106,37 @@ func bm25(ctx context.Context) context.Context {
 		search.GetScoringModelCallbackFn(func() string { return index.BM25Scoring }))
 }
 
+// snapshot opens a reader of the index as it is now; internal IDs hold within one.
+func (x *Index) snapshot() (index.IndexReader, error) {
+	adv, err := x.idx.Advanced()
+	if err != nil {
+		return nil, fmt.Errorf("search: %w", err)
+	}
+	reader, err := adv.Reader()
+	if err != nil {
+		return nil, fmt.Errorf("search: %w", err)
+	}
+	return reader, nil
+}
+
+// each calls fn with every match of s, in ID order; a match is reused after fn returns.
+func each(s search.Searcher, fn func(*search.DocumentMatch) error) error {
+	sctx := &search.SearchContext{DocumentMatchPool: search.NewDocumentMatchPool(s.DocumentMatchPoolSize(), 0)}
+	for {
+		m, err := s.Next(sctx)
+		if err != nil {
+			return fmt.Errorf("search: %w", err)
+		}
+		if m == nil {
+			return nil
+		}
+		if err := fn(m); err != nil {
+			return err
+		}
+		sctx.DocumentMatchPool.Put(m)
+	}
+}
+
 // scores are the scores of the documents ids under q, by id, in one snapshot of the index.
 //
 // They are the scores of q together with a DocIDQuery of the candidates, as rescoring was
@@ -118,13 +149,9 @@ func (x *Index) scores(ctx context.Context, q query.Query, ids []string) (map[st
 		return out, nil
 	}
 	q = bleve.NewConjunctionQuery(bleve.NewDocIDQuery(ids), q)
-	adv, err := x.idx.Advanced()
+	reader, err := x.snapshot()
 	if err != nil {
-		return nil, fmt.Errorf("search: %w", err)
-	}
-	reader, err := adv.Reader()
-	if err != nil {
-		return nil, fmt.Errorf("search: %w", err)
+		return nil, err
 	}
 	defer reader.Close()
 	cr := candidateReader{IndexReader: reader}
@@ -144,22 +171,18 @@ func (x *Index) scores(ctx context.Context, q query.Query, ids []string) (map[st
 		return nil, fmt.Errorf("search: %w", err)
 	}
 	defer s.Close()
-	sctx := &search.SearchContext{DocumentMatchPool: search.NewDocumentMatchPool(s.DocumentMatchPoolSize(), 0)}
-	for {
-		m, err := s.Next(sctx)
-		if err != nil {
-			return nil, fmt.Errorf("search: %w", err)
-		}
-		if m == nil {
-			return out, nil
-		}
+	err = each(s, func(m *search.DocumentMatch) error {
 		id, err := reader.ExternalID(m.IndexInternalID)
 		if err != nil {
-			return nil, fmt.Errorf("search: %w", err)
+			return fmt.Errorf("search: %w", err)
 		}
 		out[id] = m.Score
-		sctx.DocumentMatchPool.Put(m)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
+	return out, nil
 }
 
 // recent returns the n best matches of q among the items dated from day from on (the
@@ -170,13 +193,9 @@ func (x *Index) scores(ctx context.Context, q query.Query, ids []string) (map[st
 // q itself, and this second search cost more than the first (6.3 against 5.6 s of
 // BenchmarkArchiveSearch's CPU at 100,000 items).
 func (x *Index) recent(ctx context.Context, q query.Query, from float64, n int) (search.DocumentMatchCollection, error) {
-	adv, err := x.idx.Advanced()
+	reader, err := x.snapshot()
 	if err != nil {
-		return nil, fmt.Errorf("search: %w", err)
-	}
-	reader, err := adv.Reader()
-	if err != nil {
-		return nil, fmt.Errorf("search: %w", err)
+		return nil, err
 	}
 	defer reader.Close()
 	days := bleve.NewNumericRangeQuery(&from, nil)
@@ -187,21 +206,13 @@ func (x *Index) recent(ctx context.Context, q query.Query, from float64, n int) 
 	}
 	defer ds.Close()
 	cr := candidateReader{IndexReader: reader}
-	sctx := &search.SearchContext{DocumentMatchPool: search.NewDocumentMatchPool(ds.DocumentMatchPoolSize(), 0)}
-	for {
-		m, err := ds.Next(sctx)
-		if err != nil {
-			return nil, fmt.Errorf("search: %w", err)
-		}
-		if m == nil {
-			break
-		}
+	err = each(ds, func(m *search.DocumentMatch) error {
 		id, err := docID(m.IndexInternalID)
-		if err != nil {
-			return nil, err
-		}
 		cr.ids = append(cr.ids, id)
-		sctx.DocumentMatchPool.Put(m)
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
 	// A searcher returns its matches in ID order; this costs nothing then.
 	if !slices.IsSorted(cr.ids) {

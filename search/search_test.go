@@ -387,10 +387,7 @@ func TestGlossaryFile(t *testing.T) {
 // knows each issue's revision; a second process at the same time gets a copy of its own.
 func TestPersistentIndex(t *testing.T) {
 	dir := t.TempDir()
-	x, err := Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	x := openIn(t, dir)
 	a, ad := fromFile(t, "../issue/testdata/sample-135.md")
 	b, bd := fromFile(t, "testdata/archive-137.md")
 	a.Revision, b.Revision = 11, 12
@@ -407,20 +404,14 @@ func TestPersistentIndex(t *testing.T) {
 		t.Errorf("137-1 from its record: %+v %v", d, ok)
 	}
 	// Open while the first holds it: another copy, empty.
-	y, err := Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	y := openIn(t, dir)
 	if y.Size() != 0 || y.dir == x.dir {
 		t.Errorf("a second process shares the first's copy (%s, %d items)", y.dir, y.Size())
 	}
 	y.Close()
 	x.Close()
 
-	x, err = Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	x = openIn(t, dir)
 	defer x.Close()
 	if x.Size() != size {
 		t.Fatalf("reopened with %d items, want %d", x.Size(), size)
@@ -438,10 +429,7 @@ func TestPersistentIndex(t *testing.T) {
 		t.Fatal(err)
 	}
 	x.Close()
-	x, err = Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	x = openIn(t, dir)
 	if _, ok := x.Issue(137); ok || x.Size() != len(ad) {
 		t.Errorf("after removing 137: %d items", x.Size())
 	}
@@ -454,10 +442,7 @@ func TestPersistentIndex(t *testing.T) {
 	if err := os.Remove(recordsFile(x.dir)); err != nil {
 		t.Fatal(err)
 	}
-	x, err = Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	x = openIn(t, dir)
 	if x.Size() != 0 {
 		t.Errorf("an index without its records was kept: %d items", x.Size())
 	}
@@ -469,10 +454,7 @@ func TestPersistentIndex(t *testing.T) {
 		t.Fatal(err)
 	}
 	x.Close()
-	x, err = Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	x = openIn(t, dir)
 	if x.Size() != 0 {
 		t.Errorf("an index of another version was kept: %d items", x.Size())
 	}
@@ -483,10 +465,7 @@ func TestPersistentIndex(t *testing.T) {
 // abandon at its exit.
 func TestCloseLeavesIndexSettled(t *testing.T) {
 	dir := t.TempDir()
-	x, err := Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	x := openIn(t, dir)
 	is, docs := fromFile(t, "../issue/testdata/sample-135.md")
 	// One issue per batch: a segment each, more than bleve's policy leaves unmerged.
 	for n := 1; n <= 40; n++ {
@@ -501,10 +480,7 @@ func TestCloseLeavesIndexSettled(t *testing.T) {
 	}
 	x.Close()
 
-	x, err = Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	x = openIn(t, dir)
 	defer x.Close()
 	adv, _ := x.idx.Advanced()
 	sc := adv.(*scorch.Scorch)
@@ -568,4 +544,14 @@ func TestPutAllInBatches(t *testing.T) {
 	if got, _ := x.Issue(1); len(got.Items) != 1 {
 		t.Errorf("issue 1 has %d items after its second version, want 1", len(got.Items))
 	}
+}
+
+// openIn opens the persistent index in dir, failing the test if it cannot.
+func openIn(t *testing.T, dir string) *Index {
+	t.Helper()
+	x, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return x
 }
