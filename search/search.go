@@ -241,6 +241,18 @@ func wrap(idx bleve.Index, dir string, temp bool) *Index {
 		pending: map[int][]byte{}, gone: map[int]bool{}}
 }
 
+// scorchConfig is how a persistent index is merged: bleve's tiered policy with two
+// segments a tier where bleve allows ten. Each segment's open maps some 5–7 MB of its
+// file while the page cache holds it; at 100,000 items the default left 11–13 segments
+// and an idle server after a first build at 108–123 MB, where two a tier leave 5 segments
+// and 89 MB, searches as fast and the first build as long (bench/archive.sh's figures in
+// BENCHMARKS.md). The index is mostly read: merging more as it is written is cheap.
+//
+// A new map for every index: bleve writes the index's path into the one it is given.
+func scorchConfig() map[string]any {
+	return map[string]any{"scorchMergePlanOptions": map[string]any{"MaxSegmentsPerTier": 2}}
+}
+
 // slots is how many processes can hold a persistent index of one folder at once, each its
 // own copy (a bleve index is one process's): a server and a staff member's ask.
 const slots = 4
@@ -281,7 +293,7 @@ func Open(dir string) (*Index, error) {
 }
 
 func openSlot(path string) (*Index, error) {
-	idx, err := bleve.OpenUsing(path, nil)
+	idx, err := bleve.OpenUsing(path, scorchConfig())
 	switch {
 	case err == nil:
 		_, statErr := os.Stat(recordsFile(path))
@@ -315,7 +327,7 @@ func openSlot(path string) (*Index, error) {
 	if err != nil {
 		return nil, err
 	}
-	idx, err = bleve.NewUsing(path, newMapping(), scorch.Name, scorch.Name, nil)
+	idx, err = bleve.NewUsing(path, newMapping(), scorch.Name, scorch.Name, scorchConfig())
 	if err != nil {
 		records.Close()
 		return nil, fmt.Errorf("search index %s: %w", path, err)
