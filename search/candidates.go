@@ -99,14 +99,16 @@ func (p *candidatePostings) seek(n uint64) {
 	p.next += i
 }
 
-// bm25 makes searchers built outside bleve's SearchInContext score as it does for this
+// scoring makes searchers built outside bleve's SearchInContext score as it does for this
 // index's mapping (newMapping's ScoringModel).
-func bm25(ctx context.Context) context.Context {
+func scoring(ctx context.Context) context.Context {
 	return context.WithValue(ctx, search.GetScoringModelCallbackKey,
-		search.GetScoringModelCallbackFn(func() string { return index.BM25Scoring }))
+		search.GetScoringModelCallbackFn(func() string { return scoringModel }))
 }
 
-// snapshot opens a reader of the index as it is now; internal IDs hold within one.
+// snapshot opens a reader of the index as it is now. A search reads one snapshot
+// throughout: internal IDs and scores hold within one, so the candidates found by the
+// first searches are rescored by their internal IDs.
 func (x *Index) snapshot() (index.IndexReader, error) {
 	adv, err := x.idx.Advanced()
 	if err != nil {
@@ -137,47 +139,53 @@ func each(s search.Searcher, fn func(*search.DocumentMatch) error) error {
 	}
 }
 
-// scores are the scores of the documents ids under q, by id, in one snapshot of the index.
+// top returns the n best matches of q read through r, best first, with their
+// explanations when asked.
+func (x *Index) top(ctx context.Context, r index.IndexReader, q query.Query, n int, explain bool) (search.DocumentMatchCollection, error) {
+	ctx = scoring(ctx)
+	s, err := q.Searcher(ctx, r, x.idx.Mapping(), search.SearcherOptions{Explain: explain})
+	if err != nil {
+		return nil, fmt.Errorf("search: %w", err)
+	}
+	defer s.Close()
+	coll := collector.NewTopNCollector(n, 0, search.SortOrder{&search.SortScore{Desc: true}})
+	if err := coll.Collect(ctx, s, r); err != nil {
+		return nil, fmt.Errorf("search: %w", err)
+	}
+	return coll.Results(), nil
+}
+
+// scores are the scores under q of the candidates, found in r, by internal ID (docID).
 //
 // They are the scores of q together with a DocIDQuery of the candidates, as rescoring was
 // first written: that query's constant adds about 0.6 to every candidate's title and body
 // scores, which damps their differences against recency in rerank. The relevance set was
 // tuned with it (70 of 70); without it, 54 of 70.
-func (x *Index) scores(ctx context.Context, q query.Query, ids []string) (map[string]float64, error) {
-	out := map[string]float64{}
-	if q == nil || len(ids) == 0 {
+func (x *Index) scores(ctx context.Context, r index.IndexReader, q query.Query, candidates search.DocumentMatchCollection) (map[uint64]float64, error) {
+	out := map[uint64]float64{}
+	if q == nil || len(candidates) == 0 {
 		return out, nil
 	}
-	q = bleve.NewConjunctionQuery(bleve.NewDocIDQuery(ids), q)
-	reader, err := x.snapshot()
-	if err != nil {
-		return nil, err
-	}
-	defer reader.Close()
-	cr := candidateReader{IndexReader: reader}
-	for _, id := range ids {
-		// A candidate removed since the search that found it is not rescored.
-		if iid, err := reader.InternalID(id); err == nil && iid != nil {
-			n, err := docID(iid)
-			if err != nil {
-				return nil, err
-			}
-			cr.ids = append(cr.ids, n)
+	ids := make([]string, len(candidates))
+	cr := candidateReader{IndexReader: r, ids: make([]uint64, len(candidates))}
+	for i, c := range candidates {
+		n, err := docID(c.IndexInternalID)
+		if err != nil {
+			return nil, err
 		}
+		ids[i], cr.ids[i] = c.ID, n
 	}
 	slices.Sort(cr.ids)
-	s, err := q.Searcher(bm25(ctx), cr, x.idx.Mapping(), search.SearcherOptions{})
+	q = bleve.NewConjunctionQuery(bleve.NewDocIDQuery(ids), q)
+	s, err := q.Searcher(scoring(ctx), cr, x.idx.Mapping(), search.SearcherOptions{})
 	if err != nil {
 		return nil, fmt.Errorf("search: %w", err)
 	}
 	defer s.Close()
 	err = each(s, func(m *search.DocumentMatch) error {
-		id, err := reader.ExternalID(m.IndexInternalID)
-		if err != nil {
-			return fmt.Errorf("search: %w", err)
-		}
-		out[id] = m.Score
-		return nil
+		n, err := docID(m.IndexInternalID)
+		out[n] = m.Score
+		return err
 	})
 	if err != nil {
 		return nil, err
@@ -185,27 +193,22 @@ func (x *Index) scores(ctx context.Context, q query.Query, ids []string) (map[st
 	return out, nil
 }
 
-// recent returns the n best matches of q among the items dated from day from on (the
-// field "day"), best first.
+// recent returns the n best matches of q, read through r, among the items dated from day
+// from on (the field "day"), best first.
 //
 // Through candidateReader over those items rather than as a conjunction with a range of
 // the day: bleve's range is a disjunction of the day's numeric terms, dearer per item than
 // q itself, and this second search cost more than the first (6.3 against 5.6 s of
 // BenchmarkArchiveSearch's CPU at 100,000 items).
-func (x *Index) recent(ctx context.Context, q query.Query, from float64, n int) (search.DocumentMatchCollection, error) {
-	reader, err := x.snapshot()
-	if err != nil {
-		return nil, err
-	}
-	defer reader.Close()
+func (x *Index) recent(ctx context.Context, r index.IndexReader, q query.Query, from float64, n int) (search.DocumentMatchCollection, error) {
 	days := bleve.NewNumericRangeQuery(&from, nil)
 	days.SetField("day")
-	ds, err := days.Searcher(ctx, reader, x.idx.Mapping(), search.SearcherOptions{Score: "none"})
+	ds, err := days.Searcher(ctx, r, x.idx.Mapping(), search.SearcherOptions{Score: "none"})
 	if err != nil {
 		return nil, fmt.Errorf("search: %w", err)
 	}
 	defer ds.Close()
-	cr := candidateReader{IndexReader: reader}
+	cr := candidateReader{IndexReader: r}
 	err = each(ds, func(m *search.DocumentMatch) error {
 		id, err := docID(m.IndexInternalID)
 		cr.ids = append(cr.ids, id)
@@ -218,14 +221,5 @@ func (x *Index) recent(ctx context.Context, q query.Query, from float64, n int) 
 	if !slices.IsSorted(cr.ids) {
 		slices.Sort(cr.ids)
 	}
-	s, err := q.Searcher(bm25(ctx), cr, x.idx.Mapping(), search.SearcherOptions{})
-	if err != nil {
-		return nil, fmt.Errorf("search: %w", err)
-	}
-	defer s.Close()
-	coll := collector.NewTopNCollector(n, 0, search.SortOrder{&search.SortScore{Desc: true}})
-	if err := coll.Collect(bm25(ctx), s, cr); err != nil {
-		return nil, fmt.Errorf("search: %w", err)
-	}
-	return coll.Results(), nil
+	return x.top(ctx, cr, q, n, false)
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/search"
+	index "github.com/blevesearch/bleve_index_api"
 
 	"wxpub/internal/synthetic"
 	"wxpub/issue"
@@ -30,6 +31,11 @@ func TestCandidateScoresAreTheWholeIndexs(t *testing.T) {
 	// from them): compare in one layout.
 	x.settle(time.Minute)
 	ctx := context.Background()
+	reader, err := x.snapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reader.Close()
 	checked, same := 0, 0
 	for _, q := range []string{"个人信息", "contact tracing", "个人信息保护法", "personal information protection", "数据安全 出境", "GDPR 罚款", "区块链监管", "法"} {
 		forms := queryForms(q)
@@ -42,14 +48,15 @@ func TestCandidateScoresAreTheWholeIndexs(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			// The candidates, an item that matches nothing, and one that is not there.
-			ids := []string{"no-such-item"}
+			// The candidates and an item that matches nothing, as the snapshot holds them.
+			var ids []string
 			for _, h := range res.Hits {
 				ids = append(ids, h.ID)
 			}
 			if !slices.Contains(ids, "135-3") {
 				ids = append(ids, "135-3")
 			}
+			candidates, named := inSnapshot(t, reader, ids)
 			for _, fields := range [][]field{titleFields, bodyFields} {
 				rescore := x.query(forms, partial, fields, true)
 				if rescore == nil {
@@ -64,9 +71,13 @@ func TestCandidateScoresAreTheWholeIndexs(t *testing.T) {
 					}
 					whole = append(whole, res.Hits...)
 				}
-				got, err := x.scores(ctx, rescore, ids)
+				byID, err := x.scores(ctx, reader, rescore, candidates)
 				if err != nil {
 					t.Fatal(err)
+				}
+				got := map[string]float64{}
+				for n, score := range byID {
+					got[named[n]] = score
 				}
 				name := fmt.Sprintf("%q partial=%v %s", q, partial, fields[0].name)
 				if len(got) != len(whole) {
@@ -137,7 +148,12 @@ func TestRecentAreTheBestOfTheirDays(t *testing.T) {
 	from := float64(since.Unix() / 86400)
 	for _, q := range []string{"个人信息", "contact tracing", "数据安全"} {
 		q := x.query(queryForms(q), false, allFields, false)
-		got, err := x.recent(ctx, q, from, 50)
+		reader, err := x.snapshot()
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := x.recent(ctx, reader, q, from, 50)
+		reader.Close()
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -179,4 +195,25 @@ func (x *Index) before(n int, t time.Time) bool {
 	is, _ := x.Issue(n)
 	d, ok := issueTime(is.Date)
 	return !ok || d.Before(t)
+}
+
+// inSnapshot is the items ids as matches of reader (the candidates scores takes), and their
+// ids by internal ID.
+func inSnapshot(t *testing.T, reader index.IndexReader, ids []string) (search.DocumentMatchCollection, map[uint64]string) {
+	t.Helper()
+	var out search.DocumentMatchCollection
+	named := map[uint64]string{}
+	for _, id := range ids {
+		iid, err := reader.InternalID(id)
+		if err != nil || iid == nil {
+			t.Fatalf("%s is not in the index: %v", id, err)
+		}
+		n, err := docID(iid)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, &search.DocumentMatch{ID: id, IndexInternalID: iid})
+		named[n] = id
+	}
+	return out, named
 }

@@ -36,6 +36,7 @@ import (
 	"github.com/blevesearch/bleve/v2/registry"
 	"github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
+	index "github.com/blevesearch/bleve_index_api"
 	bolt "go.etcd.io/bbolt"
 	"golang.org/x/sync/errgroup"
 	"golang.org/x/sys/unix"
@@ -141,6 +142,7 @@ const filterHanOnly = "wxpub_han_only"
 
 type hanOnly struct{}
 
+// Filter keeps the Ideographic tokens of in, in place.
 func (hanOnly) Filter(in analysis.TokenStream) analysis.TokenStream {
 	out := in[:0]
 	for _, t := range in {
@@ -188,9 +190,13 @@ func newMapping() mapping.IndexMapping {
 	dm.AddFieldMappingsAt("day", num)
 	m.DefaultMapping = dm
 	m.DefaultAnalyzer = en.AnalyzerName
-	m.ScoringModel = "bm25"
+	m.ScoringModel = scoringModel
 	return m
 }
+
+// scoringModel is how the index scores matches, in its mapping and in the searchers built
+// outside bleve's SearchInContext (candidates.go).
+const scoringModel = index.BM25Scoring
 
 // mappingVersion changes whenever what is indexed or how does: a persistent index of
 // another version is rebuilt.
@@ -242,11 +248,10 @@ func wrap(idx bleve.Index, dir string, temp bool) *Index {
 }
 
 // scorchConfig is how a persistent index is merged: bleve's tiered policy with two
-// segments a tier where bleve allows ten. Each segment's open maps some 5–7 MB of its
+// segments a tier where bleve allows ten. Each segment's open maps some 4–7 MB of its
 // file while the page cache holds it; at 100,000 items the default left 11–13 segments
-// and an idle server after a first build at 108–123 MB, where two a tier leave 5 segments
-// and 89 MB, searches as fast and the first build as long (bench/archive.sh's figures in
-// BENCHMARKS.md). The index is mostly read: merging more as it is written is cheap.
+// and an idle server after a first build at 108–123 MB, where two a tier leave 4–5
+// segments and 81–89 MB, searches as fast and the first build as long (BENCHMARKS.md). The index is mostly read: merging more as it is written is cheap.
 //
 // A new map for every index: bleve writes the index's path into the one it is given.
 func scorchConfig() map[string]any {
@@ -551,7 +556,7 @@ func (x *Index) saveCatalog() error {
 // persistent index this process changed is left settled first (see settle).
 func (x *Index) Close() error {
 	x.closeOnce.Do(func() {
-		if !x.temp && x.written.Load() {
+		if x.written.Load() { // never for a temporary index (saveCatalog)
 			x.settle(settleFor)
 		}
 		x.closeErr = x.idx.Close()
@@ -580,7 +585,7 @@ const settleFor = 10 * time.Second
 // settle waits, up to limit, until bleve has persisted every change and merged segments as
 // its merge policy wants. A command that writes the index and exits at once (import,
 // publish) otherwise leaves segments that each later process opening the index starts to
-// merge and abandons at exit: a third of a `wxpub ask`'s CPU went to such a merge.
+// merge and abandons at exit: 38 % of a `wxpub ask`'s CPU went to such a merge.
 func (x *Index) settle(limit time.Duration) {
 	adv, err := x.idx.Advanced()
 	if err != nil {
@@ -1089,18 +1094,20 @@ func (x *Index) search(ctx context.Context, forms []string, limit int, partial, 
 	// against older ones: recency may lift them. (Without dates there is no recency, and
 	// they are among the best matches already.) The two searches run side by side, as the
 	// two rescorings below do: a follower's answer waits for the longer only.
-	var (
-		res    *bleve.SearchResult
-		recent search.DocumentMatchCollection
-	)
+	reader, err := x.snapshot()
+	if err != nil {
+		return nil, "", err
+	}
+	defer reader.Close()
+	var best, recent search.DocumentMatchCollection
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() (err error) {
-		res, err = x.idx.SearchInContext(gctx, bleve.NewSearchRequestOptions(q, max(limit, candidates), 0, explain))
+		best, err = x.top(gctx, reader, q, max(limit, candidates), explain)
 		return err
 	})
 	if from, ok := x.recentFrom(); ok {
 		g.Go(func() (err error) {
-			recent, err = x.recent(gctx, q, from, candidates/2)
+			recent, err = x.recent(gctx, reader, q, from, candidates/2)
 			return err
 		})
 	}
@@ -1108,40 +1115,40 @@ func (x *Index) search(ctx context.Context, forms []string, limit int, partial, 
 		return nil, "", fmt.Errorf("search %q: %w", forms[0], err)
 	}
 	why := ""
-	if explain && len(res.Hits) > 0 && res.Hits[0].Expl != nil {
-		why = describe(res.Hits[0].Expl)
+	if explain && len(best) > 0 && best[0].Expl != nil {
+		why = describe(best[0].Expl)
 	}
 	seenHit := map[string]bool{}
-	for _, h := range res.Hits {
+	for _, h := range best {
 		seenHit[h.ID] = true
 	}
 	for _, h := range recent {
 		if !seenHit[h.ID] {
-			res.Hits = append(res.Hits, h)
+			best = append(best, h)
 		}
 	}
 	// How each candidate answers in its titles alone and in its bodies alone: a title
 	// counts at most as much as the body beside it ("a cap on title boosts"), so that an
 	// item whose title copies a sentence does not outrank the item whose body answers.
-	ids := make([]string, len(res.Hits))
-	for i, h := range res.Hits {
-		ids[i] = h.ID
-	}
-	var titles, bodies map[string]float64
+	var titles, bodies map[uint64]float64
 	g, gctx = errgroup.WithContext(ctx)
 	g.Go(func() (err error) {
-		titles, err = x.scores(gctx, x.query(forms, partial, titleFields, true), ids)
+		titles, err = x.scores(gctx, reader, x.query(forms, partial, titleFields, true), best)
 		return err
 	})
 	g.Go(func() (err error) {
-		bodies, err = x.scores(gctx, x.query(forms, partial, bodyFields, true), ids)
+		bodies, err = x.scores(gctx, reader, x.query(forms, partial, bodyFields, true), best)
 		return err
 	})
 	if err := g.Wait(); err != nil {
 		return nil, "", err
 	}
-	for _, h := range res.Hits {
-		t, b := titles[h.ID], bodies[h.ID]
+	for _, h := range best {
+		n, err := docID(h.IndexInternalID)
+		if err != nil {
+			return nil, "", err
+		}
+		t, b := titles[n], bodies[n]
 		switch {
 		case b > 0:
 			h.Score = b + TitleShare*min(t, b)
@@ -1152,8 +1159,8 @@ func (x *Index) search(ctx context.Context, forms []string, limit int, partial, 
 			h.Score *= TitleOnly
 		}
 	}
-	hits := make([]Hit, 0, len(res.Hits))
-	for _, h := range res.Hits {
+	hits := make([]Hit, 0, len(best))
+	for _, h := range best {
 		if d, ok := x.doc(h.ID); ok {
 			x.mu.RLock()
 			is := x.issues[d.IssueNumber]
