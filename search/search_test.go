@@ -533,12 +533,16 @@ func TestPutAllInBatches(t *testing.T) {
 		t.Errorf("contact tracing found in %d of %d issues", len(found), len(issues))
 	}
 
-	// Issue 1 twice in one call, the second time with one item: that one stays.
-	again := slices.Clone(issues)
-	againDocs := slices.Clone(all)
-	again = append(again, issues[0])
-	againDocs = append(againDocs, all[0][:1])
-	if err := x.PutAll(again, againDocs); err != nil {
+	// Issue 1 twice in one call: a batch's worth of items, then one item. In batches side
+	// by side the small second one would finish first and the first version win; the
+	// second must.
+	big := make([]Doc, batchDocs)
+	for i := range big {
+		big[i] = docs[i%len(docs)]
+		big[i].ItemID, big[i].IssueNumber = fmt.Sprintf("1-%d", i+1), 1
+	}
+	is.Number = 1
+	if err := x.PutAll([]Issue{is, is}, [][]Doc{big, big[:1]}); err != nil {
 		t.Fatal(err)
 	}
 	if got, _ := x.Issue(1); len(got.Items) != 1 {
