@@ -5,8 +5,11 @@ import (
 	"encoding/binary"
 	"fmt"
 	"slices"
+	"sync"
+	"weak"
 
 	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/index/scorch"
 	"github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/collector"
 	"github.com/blevesearch/bleve/v2/search/query"
@@ -201,6 +204,41 @@ func (x *Index) scores(ctx context.Context, r index.IndexReader, q query.Query, 
 // q itself, and this second search cost more than the first (6.3 against 5.6 s of
 // BenchmarkArchiveSearch's CPU at 100,000 items).
 func (x *Index) recent(ctx context.Context, r index.IndexReader, q query.Query, from float64, n int) (search.DocumentMatchCollection, error) {
+	ids, err := x.days(ctx, r, from)
+	if err != nil {
+		return nil, err
+	}
+	return x.top(ctx, candidateReader{IndexReader: r, ids: ids}, q, n, false)
+}
+
+// recentDays is the last answer of days: the internal IDs of the items of a snapshot
+// dated from a day on.
+type recentDays struct {
+	mu sync.Mutex
+	// snapshot is the snapshot the IDs hold in: scorch hands every reader of one snapshot
+	// the same value, and a merge (which renumbers) makes a new one. Weak, so as not to
+	// keep a replaced snapshot's segments in memory; a weak pointer never equals one to
+	// an object allocated later at the same address.
+	snapshot weak.Pointer[scorch.IndexSnapshot]
+	from     float64
+	ids      []uint64
+}
+
+// days returns the internal IDs, ascending, of the items r holds dated from day from on.
+// Every search asks this of the same snapshot until the index changes: reading the day's
+// range was a fifth of the CPU of a search of a rare word at 100,000 items (1.7 of 8.3 ms),
+// so the last answer is kept. The slice is shared: callers only read it.
+func (x *Index) days(ctx context.Context, r index.IndexReader, from float64) ([]uint64, error) {
+	c := &x.recentDays
+	snap, cacheable := r.(*scorch.IndexSnapshot)
+	key := weak.Make(snap)
+	c.mu.Lock()
+	if cacheable && c.snapshot == key && c.from == from {
+		ids := c.ids
+		c.mu.Unlock()
+		return ids, nil
+	}
+	c.mu.Unlock()
 	days := bleve.NewNumericRangeQuery(&from, nil)
 	days.SetField("day")
 	ds, err := days.Searcher(ctx, r, x.idx.Mapping(), search.SearcherOptions{Score: "none"})
@@ -208,18 +246,23 @@ func (x *Index) recent(ctx context.Context, r index.IndexReader, q query.Query, 
 		return nil, fmt.Errorf("search: %w", err)
 	}
 	defer ds.Close()
-	cr := candidateReader{IndexReader: r}
+	var ids []uint64
 	err = each(ds, func(m *search.DocumentMatch) error {
 		id, err := docID(m.IndexInternalID)
-		cr.ids = append(cr.ids, id)
+		ids = append(ids, id)
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
 	// A searcher returns its matches in ID order; this costs nothing then.
-	if !slices.IsSorted(cr.ids) {
-		slices.Sort(cr.ids)
+	if !slices.IsSorted(ids) {
+		slices.Sort(ids)
 	}
-	return x.top(ctx, cr, q, n, false)
+	if cacheable {
+		c.mu.Lock()
+		c.snapshot, c.from, c.ids = key, from, ids
+		c.mu.Unlock()
+	}
+	return ids, nil
 }

@@ -2,6 +2,7 @@ package search
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
 	"math"
 	"slices"
@@ -216,4 +217,64 @@ func inSnapshot(t *testing.T, reader index.IndexReader, ids []string) (search.Do
 		named[n] = id
 	}
 	return out, named
+}
+
+// The items of the recent days are those of the snapshot searched: an issue added or
+// redated since the last search is counted in the next one.
+func TestRecentDaysFollowTheIndex(t *testing.T) {
+	x, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { x.Close() })
+	put := func(number int, date string) {
+		t.Helper()
+		var docs []Doc
+		for k := 1; k <= 2; k++ {
+			id := fmt.Sprintf("%d-%d", number, k)
+			docs = append(docs, Doc{ItemID: id, IssueNumber: number, Position: k, Title: issue.Text{Zh: "数据安全", En: "Data security"}})
+		}
+		if err := x.Put(Issue{Number: number, Date: date}, docs); err != nil {
+			t.Fatal(err)
+		}
+	}
+	since, _ := issueTime("2019-10-01")
+	from := float64(since.Unix() / 86400)
+	recent := func() []string {
+		t.Helper()
+		reader, err := x.snapshot()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer reader.Close()
+		var out []string
+		for range 2 { // the second time from what the first kept
+			ids, err := x.days(context.Background(), reader, from)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out = out[:0]
+			for _, n := range ids {
+				id, err := reader.ExternalID(binary.BigEndian.AppendUint64(nil, n))
+				if err != nil {
+					t.Fatal(err)
+				}
+				out = append(out, id)
+			}
+		}
+		return sorted(out)
+	}
+	put(1, "2019-09-01")
+	put(2, "2019-11-01")
+	if got := recent(); !slices.Equal(got, []string{"2-1", "2-2"}) {
+		t.Fatalf("recent items %v, want issue 2's", got)
+	}
+	put(3, "2019-12-01")
+	if got := recent(); !slices.Equal(got, []string{"2-1", "2-2", "3-1", "3-2"}) {
+		t.Fatalf("after adding issue 3: recent items %v, want issues 2 and 3's", got)
+	}
+	put(2, "2019-08-01")
+	if got := recent(); !slices.Equal(got, []string{"3-1", "3-2"}) {
+		t.Fatalf("after redating issue 2: recent items %v, want issue 3's", got)
+	}
 }

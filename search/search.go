@@ -107,6 +107,8 @@ type Index struct {
 	gone    map[int]bool
 	// written: this process changed a persistent index, and Close lets its merges finish.
 	written atomic.Bool
+
+	recentDays recentDays
 }
 
 // SetGlossary replaces the glossary queries are expanded with (DefaultGlossary unless set).
