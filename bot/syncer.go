@@ -101,6 +101,7 @@ func (s *Syncer) Refresh(ctx context.Context) (int, error) {
 		return nil
 	}
 	present := map[int]bool{}
+	building := false
 	for _, st := range stamps {
 		present[st.Number] = true
 		if rev, ok := s.known[st.Number]; ok && rev == st.Revision {
@@ -113,6 +114,11 @@ func (s *Syncer) Refresh(ctx context.Context) (int, error) {
 		is.Revision = st.Revision
 		issues, docs, seen = append(issues, is), append(docs, ds), append(seen, st)
 		if held += len(ds); held >= refreshChunk {
+			if !building {
+				// A chunk or more to index: a build, not a refresh.
+				building = true
+				defer relaxCollector()()
+			}
 			if err := put(); err != nil {
 				return changed, err
 			}

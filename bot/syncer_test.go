@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime/metrics"
 	"slices"
 	"testing"
 	"time"
@@ -171,21 +172,7 @@ func (f *failingStore) IssueItems(ctx context.Context, n int) ([]store.Item, err
 // only the rest.
 func TestInterruptedBuildResumes(t *testing.T) {
 	ctx := context.Background()
-	st := freshStore(t)
-	sample, err := issue.ParseFile("../issue/testdata/sample-135.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	sources := synthetic.Issues(synthetic.Options{From: []*issue.Issue{sample}, Items: refreshChunk + 500, Seed: 5})
-	for _, src := range sources {
-		is, err := issue.Parse(src.Name, src.Markdown)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := st.SaveIssue(ctx, is, fmt.Sprint(src.Number)); err != nil {
-			t.Fatal(err)
-		}
-	}
+	st, sources := archiveStore(t, refreshChunk+500)
 	opt := IndexOptions{Dir: filepath.Join(t.TempDir(), "index")}
 	// Issues of ten items: the first chunk is the first refreshChunk/10 issues.
 	firstChunk := refreshChunk / 10
@@ -204,5 +191,84 @@ func TestInterruptedBuildResumes(t *testing.T) {
 	}
 	if idx.Size() != (refreshChunk+500)/10*10 {
 		t.Errorf("%d items after resuming, want %d", idx.Size(), refreshChunk+500)
+	}
+}
+
+// archiveStore is a fresh store of synthetic issues of ten items, items in all.
+func archiveStore(t *testing.T, items int) (*store.Store, []synthetic.Source) {
+	t.Helper()
+	st := freshStore(t)
+	sample, err := issue.ParseFile("../issue/testdata/sample-135.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sources := synthetic.Issues(synthetic.Options{From: []*issue.Issue{sample}, Items: items, Seed: 5})
+	for _, src := range sources {
+		is, err := issue.Parse(src.Name, src.Markdown)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := st.SaveIssue(context.Background(), is, fmt.Sprint(src.Number)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return st, sources
+}
+
+// collector reads the collector's settings: GOGC (-1: off) and the memory limit.
+func collector() (percent, limit int64) {
+	s := []metrics.Sample{{Name: "/gc/gogc:percent"}, {Name: "/gc/gomemlimit:bytes"}}
+	metrics.Read(s)
+	return int64(s[0].Value.Uint64()), int64(s[1].Value.Uint64())
+}
+
+// collectorStore notes the collector's settings as each issue is read.
+type collectorStore struct {
+	*store.Store
+	seen [][2]int64
+}
+
+func (c *collectorStore) IssueItems(ctx context.Context, n int) ([]store.Item, error) {
+	p, l := collector()
+	c.seen = append(c.seen, [2]int64{p, l})
+	return c.Store.IssueItems(ctx, n)
+}
+
+// A build of more than a chunk runs with the collector off below buildLimit, and puts it
+// back as it was; a refresh of a few issues, or a process whose environment sets GOGC,
+// keeps the collector as it is.
+func TestLargeBuildRelaxesTheCollector(t *testing.T) {
+	st, sources := archiveStore(t, refreshChunk+500)
+	before, beforeLimit := collector()
+	build := func() [][2]int64 {
+		t.Helper()
+		cs := &collectorStore{Store: st}
+		idx, _, err := NewIndex(context.Background(), cs, IndexOptions{Dir: filepath.Join(t.TempDir(), "index")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		idx.Close()
+		if p, l := collector(); p != before || l != beforeLimit {
+			t.Errorf("after the build the collector is at %d%% below %d, was %d%% below %d", p, l, before, beforeLimit)
+		}
+		return cs.seen
+	}
+	seen := build()
+	if len(seen) != len(sources) {
+		t.Fatalf("%d issues read, want %d", len(seen), len(sources))
+	}
+	// Relaxed once the first chunk is read, before it is indexed.
+	firstChunk := refreshChunk / 10
+	for i, s := range seen {
+		relaxed := s == [2]int64{-1, buildLimit}
+		if relaxed != (i >= firstChunk) {
+			t.Fatalf("issue %d of %d read with the collector at %d%% below %d", i+1, len(seen), s[0], s[1])
+		}
+	}
+	t.Setenv("GOGC", fmt.Sprint(before))
+	for i, s := range build() {
+		if s != [2]int64{before, beforeLimit} {
+			t.Fatalf("with GOGC set, issue %d was read with the collector at %d%% below %d", i+1, s[0], s[1])
+		}
 	}
 }
