@@ -18,6 +18,8 @@ import (
 // Index is what replies need of the search index; *search.Index has it.
 type Index interface {
 	Search(ctx context.Context, q string, limit int) ([]search.Hit, error)
+	// Finds reports whether Search would find items with every term of q.
+	Finds(ctx context.Context, q string) (bool, error)
 	Issue(number int) (search.Issue, bool)
 	Latest() (search.Issue, bool)
 	Previous() (search.Issue, bool)
@@ -446,7 +448,7 @@ func examples(ctx context.Context, idx Index, l issue.Lang) []string {
 		if len(out) == 3 {
 			break
 		}
-		if hits, err := idx.Search(ctx, q, 1); err == nil && len(hits) > 0 && !hits[0].Partial {
+		if ok, err := idx.Finds(ctx, q); err == nil && ok {
 			out = append(out, q)
 		}
 	}

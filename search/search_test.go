@@ -3,6 +3,7 @@ package search
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
@@ -362,6 +363,91 @@ func TestLatestByDate(t *testing.T) {
 	x.Put(Issue{Number: 139, Date: "2018-12-31"}, nil)
 	if is, _ := x.Latest(); is.Number != 136 {
 		t.Errorf("after re-dating: latest %d", is.Number)
+	}
+}
+
+// Finds says whether Search finds items with every term, for whole words, aliases, single
+// characters, partial matches and nothing at all, in both languages.
+func TestFindsAgreesWithSearch(t *testing.T) {
+	x := newIndex(t)
+	ctx := context.Background()
+	found := 0
+	for _, q := range []string{"个人信息", "personal information", "CSL", "网络安全法", "区块链 量子", "blockchain quantum",
+		"量子计算", "quantum computing", "法", "GDPR", "contact tracing", "区块链监管", "  ", "zzzz", "区块链", "数据安全", "App"} {
+		hits, err := x.Search(ctx, q, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := len(hits) > 0 && !hits[0].Partial
+		got, err := x.Finds(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != want {
+			t.Errorf("Finds(%q) = %v, Search found %d hits (partial: %v)", q, got, len(hits), len(hits) > 0 && hits[0].Partial)
+		}
+		if got {
+			found++
+		}
+	}
+	if found < 7 {
+		t.Errorf("only %d queries found something: the fixtures no longer match the queries", found)
+	}
+}
+
+// The latest and previous issues follow every put, replacement and removal, as a scan of
+// every issue finds them.
+func TestNewestFollowChanges(t *testing.T) {
+	x, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	rnd := rand.New(rand.NewPCG(1, 2))
+	dates := map[int]string{}
+	newest := func() (latest, previous int) {
+		var order []int
+		for n := range dates {
+			order = append(order, n)
+		}
+		slices.SortFunc(order, func(a, b int) int {
+			if newer(Issue{Number: a, Date: dates[a]}, Issue{Number: b, Date: dates[b]}) {
+				return -1
+			}
+			return 1
+		})
+		for len(order) < 2 {
+			order = append(order, 0)
+		}
+		return order[0], order[1]
+	}
+	for step := 0; step < 300; step++ {
+		n := 1 + rnd.IntN(12)
+		what := ""
+		if rnd.IntN(4) == 0 {
+			what = fmt.Sprintf("remove %d", n)
+			if err := x.Remove(n); err != nil {
+				t.Fatal(err)
+			}
+			delete(dates, n)
+		} else {
+			// Few dates, so that ties fall to the number.
+			d := fmt.Sprintf("2020-0%d-01", 1+rnd.IntN(4))
+			what = fmt.Sprintf("put %d dated %s", n, d)
+			if err := x.Put(Issue{Number: n, Date: d}, nil); err != nil {
+				t.Fatal(err)
+			}
+			dates[n] = d
+		}
+		wantLatest, wantPrevious := newest()
+		latest, ok := x.Latest()
+		if latest.Number != wantLatest || ok != (wantLatest != 0) {
+			t.Fatalf("step %d (%s): latest %d, want %d", step, what, latest.Number, wantLatest)
+		}
+		previous, ok := x.Previous()
+		if previous.Number != wantPrevious || ok != (wantPrevious != 0) {
+			t.Fatalf("step %d (%s): previous %d, want %d", step, what, previous.Number, wantPrevious)
+		}
 	}
 }
 
