@@ -32,6 +32,7 @@ import (
 	"github.com/blevesearch/bleve/v2/analysis/lang/cjk"
 	"github.com/blevesearch/bleve/v2/analysis/lang/en"
 	"github.com/blevesearch/bleve/v2/analysis/tokenizer/unicode"
+	"github.com/blevesearch/bleve/v2/document"
 	"github.com/blevesearch/bleve/v2/index/scorch"
 	"github.com/blevesearch/bleve/v2/mapping"
 	"github.com/blevesearch/bleve/v2/registry"
@@ -70,6 +71,55 @@ type Issue struct {
 	// Revision is the store's revision of the issue when it was indexed: a persistent
 	// index is brought up to date by the issues whose revision changed.
 	Revision int64
+	// Tokens counts the tokens its items hold in each indexed text field: BM25's average
+	// field length is their sum over the issues, by the number of items.
+	Tokens map[string]int `json:",omitempty"`
+}
+
+// tokensOf counts the tokens of analysed documents by field.
+func tokensOf(docs []*document.Document) map[string]int {
+	out := map[string]int{}
+	for _, d := range docs {
+		for _, f := range d.Fields {
+			if t, ok := f.(*document.TextField); ok && t.Name() != "_id" {
+				out[t.Name()] += t.AnalyzedLength()
+			}
+		}
+	}
+	return out
+}
+
+// stats are BM25's statistics of r: bleve's own take the average field length as the
+// number of distinct terms in the field over the number of items, rounded up, which is 1
+// in any large index (an item's every term weighing as if the field were one term long).
+func (x *Index) stats(r index.IndexReader) (*search.BM25Stats, error) {
+	n, err := r.DocCount()
+	if err != nil {
+		return nil, fmt.Errorf("search: %w", err)
+	}
+	st := &search.BM25Stats{DocCount: float64(n), FieldCardinality: map[string]int{}}
+	x.mu.RLock()
+	for _, f := range textFields {
+		// At least 1: bleve wants every field searched in the statistics.
+		st.FieldCardinality[f] = max(1, x.tokens[f])
+	}
+	x.mu.RUnlock()
+	return st, nil
+}
+
+// textFields are the text fields indexed (newMapping).
+var textFields = []string{"title_zh", "body_zh", "title_en", "body_en", "title_zh1", "body_zh1"}
+
+// setIssue keeps is as the index's issue of its number, and the tokens of the index's
+// fields with it; x.mu is held.
+func (x *Index) setIssue(is Issue) {
+	for f, k := range x.issues[is.Number].Tokens {
+		x.tokens[f] -= k
+	}
+	for f, k := range is.Tokens {
+		x.tokens[f] += k
+	}
+	x.issues[is.Number] = is
 }
 
 // Hit is one item that matched, with its score and the issue it belongs to: what a
@@ -102,7 +152,9 @@ type Index struct {
 	issues map[int]Issue
 	// latest and previous are the numbers of the two newest issues (findNewest).
 	latest, previous int
-	gen              atomic.Uint64
+	// tokens are the tokens of each text field over every issue (their Tokens).
+	tokens map[string]int
+	gen    atomic.Uint64
 	// Records of a persistent index not yet written: issues put (their items held in docs
 	// meanwhile) and issues removed. saveCatalog writes them with the catalog.
 	pending map[int][]byte
@@ -204,7 +256,7 @@ const scoringModel = index.BM25Scoring
 
 // mappingVersion changes whenever what is indexed or how does: a persistent index of
 // another version is rebuilt.
-const mappingVersion = "wxpub-index-8"
+const mappingVersion = "wxpub-index-9"
 
 // keyVersion is the bleve internal key of a persistent index's mapping version.
 var keyVersion = []byte("wxpub:version")
@@ -248,7 +300,7 @@ func New() (*Index, error) {
 
 func wrap(idx bleve.Index, dir string, temp bool) *Index {
 	return &Index{idx: idx, dir: dir, temp: temp, docs: map[string]Doc{}, issues: map[int]Issue{}, glossary: DefaultGlossary(),
-		pending: map[int][]byte{}, gone: map[int]bool{}}
+		pending: map[int][]byte{}, gone: map[int]bool{}, tokens: map[string]int{}}
 }
 
 // scorchConfig is how a persistent index is merged: bleve's tiered policy with two
@@ -398,7 +450,7 @@ func (x *Index) load() error {
 		}
 	}
 	for _, is := range catalog {
-		x.issues[is.Number] = is
+		x.setIssue(is)
 	}
 	x.findNewest(nil)
 	x.gen.Add(1)
@@ -481,6 +533,7 @@ func (x *Index) Remove(numbers ...int) error {
 		for _, id := range x.issues[n].Items {
 			delete(x.docs, id)
 		}
+		x.setIssue(Issue{Number: n})
 		delete(x.issues, n)
 		delete(x.pending, n)
 		if !x.temp {
@@ -697,11 +750,17 @@ func (x *Index) putBatch(issues []Issue, docs [][]Doc) error {
 		}
 	}
 	x.mu.RUnlock()
+	mapped := make([][]*document.Document, len(docs))
 	for i, ds := range docs {
 		for _, d := range ds {
-			if err := b.Index(d.ItemID, docFields(d, issues[i].Date)); err != nil {
+			doc := document.NewDocument(d.ItemID)
+			if err := x.idx.Mapping().MapDocument(doc, docFields(d, issues[i].Date)); err != nil {
 				return fmt.Errorf("index item %s: %w", d.ItemID, err)
 			}
+			if err := b.IndexAdvanced(doc); err != nil {
+				return fmt.Errorf("index item %s: %w", d.ItemID, err)
+			}
+			mapped[i] = append(mapped[i], doc)
 		}
 	}
 	// A persistent index's records are written with the catalog, once per change: every
@@ -725,6 +784,10 @@ func (x *Index) putBatch(issues []Issue, docs [][]Doc) error {
 	if err := x.idx.Batch(b); err != nil {
 		return fmt.Errorf("search index: %w", err)
 	}
+	// The batch analysed the documents: their fields' lengths are known now.
+	for i := range issues {
+		issues[i].Tokens = tokensOf(mapped[i])
+	}
 	x.mu.Lock()
 	for i, is := range issues {
 		for _, old := range x.issues[is.Number].Items {
@@ -744,7 +807,7 @@ func (x *Index) putBatch(issues []Issue, docs [][]Doc) error {
 			x.pending[is.Number] = data
 			delete(x.gone, is.Number)
 		}
-		x.issues[is.Number] = is
+		x.setIssue(is)
 	}
 	put := make([]int, len(issues))
 	for i, is := range issues {
@@ -906,7 +969,7 @@ func (x *Index) Finds(ctx context.Context, q string) (bool, error) {
 		return false, err
 	}
 	defer reader.Close()
-	s, err := bq.Searcher(scoring(ctx), reader, x.idx.Mapping(), search.SearcherOptions{Score: "none"})
+	s, err := bq.Searcher(ctx, reader, x.idx.Mapping(), search.SearcherOptions{Score: "none"})
 	if err != nil {
 		return false, fmt.Errorf("search %q: %w", forms[0], err)
 	}
