@@ -792,15 +792,15 @@ func (p *parser) titlesFromContents() {
 	en, zh := map[string]string{}, map[string]string{}
 	for _, c := range p.is.Contents {
 		if c.Zh != "" && c.En != "" {
-			en[fold(c.Zh)], zh[fold(c.En)] = c.En, c.Zh
+			en[titleKey(c.Zh)], zh[titleKey(c.En)] = c.En, c.Zh
 		}
 	}
 	for _, it := range p.is.Items() {
 		switch {
 		case it.Title.En == "" && it.Title.Zh != "":
-			it.Title.En = en[fold(it.Title.Zh)]
+			it.Title.En = en[titleKey(it.Title.Zh)]
 		case it.Title.Zh == "" && it.Title.En != "":
-			it.Title.Zh = zh[fold(it.Title.En)]
+			it.Title.Zh = zh[titleKey(it.Title.En)]
 		}
 	}
 }
@@ -813,22 +813,22 @@ func (p *parser) checkContents() {
 	}
 	titles := map[string]bool{}
 	for _, it := range p.is.Items() {
-		titles[fold(it.Title.Zh)] = true
-		titles[fold(it.Title.En)] = true
+		titles[titleKey(it.Title.Zh)] = true
+		titles[titleKey(it.Title.En)] = true
 	}
 	for i, c := range p.is.Contents {
 		for _, t := range []string{c.Zh, c.En} {
-			if t != "" && !titles[fold(t)] {
+			if t != "" && !titles[titleKey(t)] {
 				p.warn(p.contentsLines[i], "contents entry %q matches no item", clip(t, 40))
 			}
 		}
 	}
 }
 
-// fold keeps a title's letters and digits, lower-cased. ASCII and the common ideographs
-// are settled by range: the tables of the unicode package cost more than the rest of the
-// contents check.
-func fold(s string) string {
+// titleKey is what a title is matched on against the contents line: its letters and
+// digits, lower-cased. ASCII and the common ideographs are settled by range: the tables
+// of the unicode package cost more than the rest of the contents check.
+func titleKey(s string) string {
 	var b strings.Builder
 	b.Grow(len(s))
 	for _, r := range s {

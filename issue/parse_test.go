@@ -381,8 +381,8 @@ func TestEditorNumbersDropped(t *testing.T) {
 	}
 }
 
-// TestFold compares titles by letters and digits alone, lower-cased, in any script.
-func TestFold(t *testing.T) {
+// TestTitleKey compares titles by letters and digits alone, lower-cased, in any script.
+func TestTitleKey(t *testing.T) {
 	for _, c := range []struct{ in, want string }{
 		{"Domestic News – 2020", "domesticnews2020"},
 		{"国内要闻：个人信息", "国内要闻个人信息"},
@@ -391,8 +391,8 @@ func TestFold(t *testing.T) {
 		{"@[]`{}", ""},
 		{"𠀀㐀", "𠀀㐀"},
 	} {
-		if got := fold(c.in); got != c.want {
-			t.Errorf("fold(%q) = %q, want %q", c.in, got, c.want)
+		if got := titleKey(c.in); got != c.want {
+			t.Errorf("titleKey(%q) = %q, want %q", c.in, got, c.want)
 		}
 	}
 }
