@@ -231,11 +231,7 @@ func inSnapshot(t *testing.T, reader index.IndexReader, ids []string) (search.Do
 // The items of the recent days are those of the snapshot searched: an issue added or
 // redated since the last search is counted in the next one.
 func TestRecentDaysFollowTheIndex(t *testing.T) {
-	x, err := New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { x.Close() })
+	x := emptyIndex(t)
 	put := func(number int, date string) {
 		t.Helper()
 		var docs []Doc
@@ -293,11 +289,7 @@ func TestRecentDaysFollowTheIndex(t *testing.T) {
 // index larger than its vocabulary): a four-word body in an index of four-word bodies
 // scores a term at idf·k1/(1+k1).
 func TestBM25AverageFieldLength(t *testing.T) {
-	x, err := New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer x.Close()
+	x := emptyIndex(t)
 	const n = 60
 	var docs []Doc
 	for i := 0; i < n; i++ {

@@ -38,13 +38,21 @@ func ids(hits []Hit) []string {
 	return out
 }
 
-func newIndex(t *testing.T) *Index {
+// emptyIndex is a new temporary index, closed with the test.
+func emptyIndex(t *testing.T) *Index {
 	t.Helper()
 	x, err := New()
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { x.Close() })
+	return x
+}
+
+// newIndex is a temporary index of the sample and the variations fixture.
+func newIndex(t *testing.T) *Index {
+	t.Helper()
+	x := emptyIndex(t)
 	a, ad := fromFile(t, "../issue/testdata/sample-135.md")
 	b, bd := fromFile(t, "../issue/testdata/variations.md")
 	if err := x.PutAll([]Issue{a, b}, [][]Doc{ad, bd}); err != nil {
@@ -398,11 +406,7 @@ func TestFindsAgreesWithSearch(t *testing.T) {
 // The latest and previous issues follow every put, replacement and removal, as a scan of
 // every issue finds them.
 func TestNewestFollowChanges(t *testing.T) {
-	x, err := New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer x.Close()
+	x := emptyIndex(t)
 	rnd := rand.New(rand.NewPCG(1, 2))
 	dates := map[int]string{}
 	newest := func() (latest, previous int) {
