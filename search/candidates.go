@@ -102,18 +102,6 @@ func (p *candidatePostings) seek(n uint64) {
 	p.next += i
 }
 
-// scoring makes searchers built outside bleve's SearchInContext score as the index's
-// mapping says (newMapping's ScoringModel), with the statistics of stats.
-func (x *Index) scoring(ctx context.Context, r index.IndexReader) (context.Context, error) {
-	st, err := x.stats(r)
-	if err != nil {
-		return nil, err
-	}
-	ctx = context.WithValue(ctx, search.BM25StatsKey, st)
-	return context.WithValue(ctx, search.GetScoringModelCallbackKey,
-		search.GetScoringModelCallbackFn(func() string { return scoringModel })), nil
-}
-
 // snapshot opens a reader of the index as it is now. A search reads one snapshot
 // throughout: internal IDs and scores hold within one, so the candidates found by the
 // first searches are rescored by their internal IDs.

@@ -78,54 +78,6 @@ type Issue struct {
 	Tokens [len(textFields)]int
 }
 
-// tokensOf counts the tokens of analysed documents by field, in the order of textFields.
-func tokensOf(docs []*document.Document) [len(textFields)]int {
-	var out [len(textFields)]int
-	for _, d := range docs {
-		for _, f := range d.Fields {
-			if t, ok := f.(*document.TextField); ok {
-				if i := slices.Index(textFields[:], t.Name()); i >= 0 {
-					out[i] += t.AnalyzedLength()
-				}
-			}
-		}
-	}
-	return out
-}
-
-// stats are BM25's statistics of r: bleve's own take the average field length as the
-// number of distinct terms in the field over the number of items, rounded up, which is 1
-// in any large index (an item's every term weighing as if the field were one term long).
-func (x *Index) stats(r index.IndexReader) (*search.BM25Stats, error) {
-	n, err := r.DocCount()
-	if err != nil {
-		return nil, fmt.Errorf("search: %w", err)
-	}
-	st := &search.BM25Stats{DocCount: float64(n), FieldCardinality: map[string]int{}}
-	x.mu.RLock()
-	for i, f := range textFields {
-		// At least 1: bleve wants every field searched in the statistics.
-		st.FieldCardinality[f] = max(1, x.tokens[i])
-	}
-	x.mu.RUnlock()
-	return st, nil
-}
-
-// textFields are the text fields indexed (newMapping).
-var textFields = [...]string{"title_zh", "body_zh", "title_en", "body_en", "title_zh1", "body_zh1"}
-
-// setIssue keeps is as the index's issue of its number, and the tokens of the index's
-// fields with it; x.mu is held.
-func (x *Index) setIssue(is Issue) {
-	for f, k := range x.issues[is.Number].Tokens {
-		x.tokens[f] -= k
-	}
-	for f, k := range is.Tokens {
-		x.tokens[f] += k
-	}
-	x.issues[is.Number] = is
-}
-
 // Hit is one item that matched, with its score and the issue it belongs to: what a
 // reply needs, without going back to the index.
 type Hit struct {
@@ -537,8 +489,7 @@ func (x *Index) Remove(numbers ...int) error {
 		for _, id := range x.issues[n].Items {
 			delete(x.docs, id)
 		}
-		x.setIssue(Issue{Number: n})
-		delete(x.issues, n)
+		x.dropIssue(n)
 		delete(x.pending, n)
 		if !x.temp {
 			x.gone[n] = true
@@ -788,12 +739,10 @@ func (x *Index) putBatch(issues []Issue, docs [][]Doc) error {
 	if err := x.idx.Batch(b); err != nil {
 		return fmt.Errorf("search index: %w", err)
 	}
-	// The batch analysed the documents: their fields' lengths are known now.
-	for i := range issues {
-		issues[i].Tokens = tokensOf(mapped[i])
-	}
 	x.mu.Lock()
 	for i, is := range issues {
+		// The batch analysed the documents: their fields' lengths are known now.
+		is.Tokens = tokensOf(mapped[i])
 		for _, old := range x.issues[is.Number].Items {
 			delete(x.docs, old)
 		}
