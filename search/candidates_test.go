@@ -37,11 +37,6 @@ func TestCandidateScoresAreTheWholeIndexs(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer reader.Close()
-	// The whole index searched with the statistics the index gives its own searches.
-	sctx, err := x.scoring(ctx, reader)
-	if err != nil {
-		t.Fatal(err)
-	}
 	checked, same := 0, 0
 	for _, q := range []string{"个人信息", "contact tracing", "个人信息保护法", "personal information protection", "数据安全 出境", "GDPR 罚款", "区块链监管", "法"} {
 		forms := queryForms(q)
@@ -71,7 +66,7 @@ func TestCandidateScoresAreTheWholeIndexs(t *testing.T) {
 				var whole []*search.DocumentMatch
 				for _, id := range ids {
 					req := bleve.NewSearchRequestOptions(bleve.NewConjunctionQuery(bleve.NewDocIDQuery([]string{id}), rescore), 1, 0, false)
-					res, err := x.idx.SearchInContext(sctx, req)
+					res, err := x.idx.SearchInContext(ctx, req)
 					if err != nil {
 						t.Fatal(err)
 					}
@@ -159,15 +154,11 @@ func TestRecentAreTheBestOfTheirDays(t *testing.T) {
 			t.Fatal(err)
 		}
 		got, err := x.recent(ctx, reader, q, from, 50)
-		if err != nil {
-			t.Fatal(err)
-		}
-		sctx, err := x.scoring(ctx, reader)
 		reader.Close()
 		if err != nil {
 			t.Fatal(err)
 		}
-		all, err := x.idx.SearchInContext(sctx, bleve.NewSearchRequestOptions(q, x.Size(), 0, false))
+		all, err := x.idx.SearchInContext(ctx, bleve.NewSearchRequestOptions(q, x.Size(), 0, false))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -282,91 +273,4 @@ func TestRecentDaysFollowTheIndex(t *testing.T) {
 	if got := recent(); !slices.Equal(got, []string{"3-1", "3-2"}) {
 		t.Fatalf("after redating issue 2: recent items %v, want issue 3's", got)
 	}
-}
-
-// BM25 weighs a term by the length of its field against the average, the average being
-// the tokens over the items (bleve's own takes the distinct terms over the items, 1 in any
-// index larger than its vocabulary): a four-word body in an index of four-word bodies
-// scores a term at idf·k1/(1+k1).
-func TestBM25AverageFieldLength(t *testing.T) {
-	x := emptyIndex(t)
-	const n = 60
-	var docs []Doc
-	for i := 0; i < n; i++ {
-		body := "beta gamma delta epsilon"
-		if i == 0 {
-			body = "alpha gamma delta epsilon"
-		}
-		docs = append(docs, Doc{ItemID: fmt.Sprintf("1-%d", i+1), IssueNumber: 1, Position: i + 1, Body: issue.Text{En: body}})
-	}
-	if err := x.Put(Issue{Number: 1, Date: "2020-01-01"}, docs); err != nil {
-		t.Fatal(err)
-	}
-	reader, err := x.snapshot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer reader.Close()
-	q := bleve.NewTermQuery("alpha")
-	q.SetField("body_en")
-	got, err := x.top(context.Background(), reader, q, 5, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(got) != 1 || got[0].ID != "1-1" {
-		t.Fatalf("alpha matched %v", got)
-	}
-	idf := math.Log(1 + (n-1+0.5)/(1+0.5))
-	want := idf * search.BM25_k1 / (1 + search.BM25_k1)
-	if math.Abs(got[0].Score-want) > 1e-6*want {
-		t.Errorf("alpha in a body of average length scores %v, want %v", got[0].Score, want)
-	}
-}
-
-// The tokens BM25's average comes from follow every put, replacement and removal, and a
-// persistent index keeps them.
-func TestTokensFollowChanges(t *testing.T) {
-	dir := t.TempDir()
-	x := openIn(t, dir)
-	put := func(number, items int, body string) {
-		t.Helper()
-		var docs []Doc
-		for i := 0; i < items; i++ {
-			docs = append(docs, Doc{ItemID: fmt.Sprintf("%d-%d", number, i+1), IssueNumber: number, Position: i + 1, Body: issue.Text{En: body}})
-		}
-		if err := x.Put(Issue{Number: number, Date: "2020-01-01"}, docs); err != nil {
-			t.Fatal(err)
-		}
-	}
-	check := func(what string, want int) {
-		t.Helper()
-		reader, err := x.snapshot()
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer reader.Close()
-		st, err := x.stats(reader)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got := st.FieldCardinality["body_en"]; got != want {
-			t.Errorf("%s: %d tokens in body_en, want %d", what, got, want)
-		}
-	}
-	put(1, 6, "alpha beta gamma delta")
-	check("one issue", 24)
-	put(2, 10, "alpha beta")
-	check("two issues", 44)
-	put(2, 5, "alpha beta")
-	check("the second replaced", 34)
-	if err := x.Remove(1); err != nil {
-		t.Fatal(err)
-	}
-	check("the first removed", 10)
-	if err := x.Close(); err != nil {
-		t.Fatal(err)
-	}
-	x = openIn(t, dir)
-	defer x.Close()
-	check("reopened", 10)
 }

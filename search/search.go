@@ -32,7 +32,6 @@ import (
 	"github.com/blevesearch/bleve/v2/analysis/lang/cjk"
 	"github.com/blevesearch/bleve/v2/analysis/lang/en"
 	"github.com/blevesearch/bleve/v2/analysis/tokenizer/unicode"
-	"github.com/blevesearch/bleve/v2/document"
 	"github.com/blevesearch/bleve/v2/index/scorch"
 	"github.com/blevesearch/bleve/v2/mapping"
 	"github.com/blevesearch/bleve/v2/registry"
@@ -71,11 +70,6 @@ type Issue struct {
 	// Revision is the store's revision of the issue when it was indexed: a persistent
 	// index is brought up to date by the issues whose revision changed.
 	Revision int64
-	// Tokens counts the tokens its items hold in each text field, in the order of
-	// textFields: BM25's average field length is their sum over the issues, by the
-	// number of items. (An array, not a map: with 10,000 issues' maps an idle server
-	// held 33 MB of anonymous memory, with arrays 23–32.)
-	Tokens [len(textFields)]int
 }
 
 // Hit is one item that matched, with its score and the issue it belongs to: what a
@@ -108,9 +102,7 @@ type Index struct {
 	issues map[int]Issue
 	// latest and previous are the numbers of the two newest issues (findNewest).
 	latest, previous int
-	// tokens are the tokens of each text field over every issue (their Tokens).
-	tokens [len(textFields)]int
-	gen    atomic.Uint64
+	gen              atomic.Uint64
 	// Records of a persistent index not yet written: issues put (their items held in docs
 	// meanwhile) and issues removed. saveCatalog writes them with the catalog.
 	pending map[int][]byte
@@ -212,7 +204,7 @@ const scoringModel = index.BM25Scoring
 
 // mappingVersion changes whenever what is indexed or how does: a persistent index of
 // another version is rebuilt.
-const mappingVersion = "wxpub-index-10"
+const mappingVersion = "wxpub-index-8"
 
 // keyVersion is the bleve internal key of a persistent index's mapping version.
 var keyVersion = []byte("wxpub:version")
@@ -406,7 +398,7 @@ func (x *Index) load() error {
 		}
 	}
 	for _, is := range catalog {
-		x.setIssue(is)
+		x.issues[is.Number] = is
 	}
 	x.findNewest(nil)
 	x.gen.Add(1)
@@ -489,7 +481,7 @@ func (x *Index) Remove(numbers ...int) error {
 		for _, id := range x.issues[n].Items {
 			delete(x.docs, id)
 		}
-		x.dropIssue(n)
+		delete(x.issues, n)
 		delete(x.pending, n)
 		if !x.temp {
 			x.gone[n] = true
@@ -705,17 +697,11 @@ func (x *Index) putBatch(issues []Issue, docs [][]Doc) error {
 		}
 	}
 	x.mu.RUnlock()
-	mapped := make([][]*document.Document, len(docs))
 	for i, ds := range docs {
 		for _, d := range ds {
-			doc := document.NewDocument(d.ItemID)
-			if err := x.idx.Mapping().MapDocument(doc, docFields(d, issues[i].Date)); err != nil {
+			if err := b.Index(d.ItemID, docFields(d, issues[i].Date)); err != nil {
 				return fmt.Errorf("index item %s: %w", d.ItemID, err)
 			}
-			if err := b.IndexAdvanced(doc); err != nil {
-				return fmt.Errorf("index item %s: %w", d.ItemID, err)
-			}
-			mapped[i] = append(mapped[i], doc)
 		}
 	}
 	// A persistent index's records are written with the catalog, once per change: every
@@ -741,8 +727,6 @@ func (x *Index) putBatch(issues []Issue, docs [][]Doc) error {
 	}
 	x.mu.Lock()
 	for i, is := range issues {
-		// The batch analysed the documents: their fields' lengths are known now.
-		is.Tokens = tokensOf(mapped[i])
 		for _, old := range x.issues[is.Number].Items {
 			delete(x.docs, old)
 		}
@@ -760,7 +744,7 @@ func (x *Index) putBatch(issues []Issue, docs [][]Doc) error {
 			x.pending[is.Number] = data
 			delete(x.gone, is.Number)
 		}
-		x.setIssue(is)
+		x.issues[is.Number] = is
 	}
 	put := make([]int, len(issues))
 	for i, is := range issues {
@@ -922,7 +906,7 @@ func (x *Index) Finds(ctx context.Context, q string) (bool, error) {
 		return false, err
 	}
 	defer reader.Close()
-	s, err := bq.Searcher(ctx, reader, x.idx.Mapping(), search.SearcherOptions{Score: "none"})
+	s, err := bq.Searcher(scoring(ctx), reader, x.idx.Mapping(), search.SearcherOptions{Score: "none"})
 	if err != nil {
 		return false, fmt.Errorf("search %q: %w", forms[0], err)
 	}
