@@ -3,7 +3,8 @@
 # time including process start, the index already built), and `wxpub serve` at 100,000
 # items: the first build, start-up when the index exists, idle RSS, and the search
 # latency in process (a Go benchmark over the same store). Each figure is printed beside
-# its target, and the floor under the search. Loopback only; about 3 minutes.
+# its target, and the floor under the search; then the relevance set at the same scale.
+# Loopback only; about 5 minutes.
 #
 #   bash bench/archive.sh [items for serve, default 100000]
 source "$(dirname "$0")/common.sh"
@@ -69,3 +70,8 @@ WXPUB_BENCH_STORE="$WXPUB_STORE_DSN" WXPUB_BENCH_INDEX="$work/serve/index" \
 # ask for, which any evaluation that scores every match must (search time ≈ this).
 WXPUB_BENCH_INDEX="$work/serve/index" \
   go test ./search -run '^$' -bench BenchmarkArchivePostings -benchtime 100x | grep -E 'Benchmark'
+# Relevance at archive scale: the relevance set (reply/testdata/relevance.yaml) beside as
+# many synthetic items, where the test itself uses 10,000. Printed whether or not it
+# passes; about a minute.
+WXPUB_RELEVANCE_DISTRACTORS="$big" go test ./reply -run '^TestRelevanceSet$' -count=1 -v -timeout 20m \
+  | grep -o 'precision at 1 beside.*' || true
