@@ -367,11 +367,22 @@ func TestFaultAtEachStep(t *testing.T) {
 					t.Fatalf("rerun: %v", err)
 				}
 				if c := e.counts(); c != want {
-					t.Errorf("after a fault and a rerun: %+v, want %+v", c, want)
+					t.Errorf("after a fault and a rerun: %+v, want %+v; the calls:\n%s", c, want, e.callLog())
 				}
 			})
 		}
 	}
+}
+
+// callLog lists the sandbox's calls, one a line, with when and what each was answered:
+// which call was repeated, when a count is off.
+func (e *env) callLog() string {
+	var b strings.Builder
+	calls := e.sb.Calls()
+	for _, c := range calls {
+		fmt.Fprintf(&b, "  %s %s %s errcode %d status %d\n", c.At.Sub(calls[0].At).Round(time.Millisecond), c.Method, c.Path, c.ErrCode, c.Status)
+	}
+	return b.String()
 }
 
 // TestLostAnswers: the call takes effect but its answer is lost (the run sees a 500). The
