@@ -80,8 +80,9 @@ func liveHeap() uint64 {
 // buildLimit is how far the heap may grow before the collector runs while a large build
 // indexes the archive. Building allocates fast and keeps little, a chunk of items at a
 // time (refreshChunk), and with the collector at its default the first build at 100,000
-// items spent a tenth of its CPU collecting. BenchmarkArchiveBuild there: 46 s at a peak
-// RSS of 0.45 GB; with this limit 39 s at 0.49 GB; 384 MiB, 34 s at 0.70 GB.
+// items spent a tenth of its CPU collecting. BenchmarkArchiveBuild there: 46–48 s at a
+// peak RSS of 0.45–0.52 GB; with this limit 39–41 s at 0.49–0.62 GB; 384 MiB, 34 s at
+// 0.70 GB.
 const buildLimit = 256 << 20
 
 // relaxed counts the builds running with the collector relaxed, and keeps what to put
