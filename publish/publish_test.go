@@ -42,7 +42,15 @@ type env struct {
 	client *wechat.Client
 	pub    *Publisher
 	steps  *recorder
+	// timeout is the client's per-call timeout (envTimeout unless a test sets a shorter
+	// one before restart).
+	timeout time.Duration
 }
+
+// envTimeout is long, so that a loaded machine never times a call out: a call whose
+// answer is lost that way may be repeated (uploadimg is retried), and the tests count
+// calls exactly. A test that makes the sandbox hang sets a shorter one.
+const envTimeout = 10 * time.Second
 
 // recorder keeps the steps reported, and can act when one begins.
 type recorder struct {
@@ -75,7 +83,7 @@ func newEnv(t *testing.T, opt sandbox.Options) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	e := &env{t: t, sb: sb, st: st, steps: &recorder{}}
+	e := &env{t: t, sb: sb, st: st, steps: &recorder{}, timeout: envTimeout}
 	e.restart()
 	return e
 }
@@ -86,7 +94,7 @@ func (e *env) restart() {
 	e.t.Helper()
 	var err error
 	e.client, err = wechat.New(wechat.Options{AppID: sandbox.DemoAppID, AppSecret: sandbox.DemoAppSecret, BaseURL: e.sb.URL(),
-		Timeout: 2 * time.Second, Backoff: 5 * time.Millisecond})
+		Timeout: e.timeout, Backoff: 5 * time.Millisecond})
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -264,6 +272,8 @@ func TestLintStopsBeforeAnyCall(t *testing.T) {
 
 func TestRetriesThenReportsClearly(t *testing.T) {
 	e := newEnv(t, sandbox.Options{})
+	e.timeout = 2 * time.Second // the hang below ends with it
+	e.restart()
 	// Passing trouble is retried away.
 	e.sb.Inject(sandbox.Fault{Path: "/cgi-bin/media/uploadimg", Status: 503, Times: 2})
 	e.sb.Inject(sandbox.Fault{Path: "/cgi-bin/draft/add", Status: 502, Times: 1})
