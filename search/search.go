@@ -31,7 +31,6 @@ import (
 	"github.com/blevesearch/bleve/v2/analysis/analyzer/custom"
 	"github.com/blevesearch/bleve/v2/analysis/lang/cjk"
 	"github.com/blevesearch/bleve/v2/analysis/lang/en"
-	"github.com/blevesearch/bleve/v2/analysis/tokenizer/unicode"
 	"github.com/blevesearch/bleve/v2/index/scorch"
 	"github.com/blevesearch/bleve/v2/mapping"
 	"github.com/blevesearch/bleve/v2/registry"
@@ -139,34 +138,50 @@ const (
 // queries; its words and bigrams are in the fields of the other analyzers.
 const analyzerUnigram = "wxpub_han_unigram"
 
-// filterHanOnly keeps a token stream's single Chinese characters (bleve's Unicode tokenizer
-// cuts Chinese into one token per character). The unigram fields once kept bigrams as well,
-// which the Chinese fields already hold: a quarter of every item's tokens, indexed twice.
-const filterHanOnly = "wxpub_han_only"
+// tokenizerHanChars cuts a text into its Chinese characters, one token each, and drops
+// the rest: what the unigram fields hold. bleve's Unicode tokenizer, whose Ideographic
+// tokens these fields kept before, segments every word of the text by Unicode's rules
+// first: a quarter of the time a build spent analysing (164 of 716 µs for the sample's
+// bodies, against 13 µs to walk their characters). A character is Chinese as isHan says,
+// as for a one-character query.
+const tokenizerHanChars = "wxpub_han_chars"
 
-type hanOnly struct{}
+type hanChars struct{}
 
-// Filter keeps the Ideographic tokens of in, in place.
-func (hanOnly) Filter(in analysis.TokenStream) analysis.TokenStream {
-	out := in[:0]
-	for _, t := range in {
-		if t.Type == analysis.Ideographic {
-			out = append(out, t)
+// Tokenize returns a token for each Chinese character of input.
+func (hanChars) Tokenize(input []byte) analysis.TokenStream {
+	n := 0
+	for _, r := range string(input) {
+		if isHan(r) {
+			n++
 		}
+	}
+	tokens := make([]analysis.Token, n)
+	out := make(analysis.TokenStream, n)
+	i := 0
+	for start, r := range string(input) {
+		if !isHan(r) {
+			continue
+		}
+		end := start + utf8.RuneLen(r)
+		tokens[i] = analysis.Token{Term: input[start:end], Start: start, End: end, Position: i + 1, Type: analysis.Ideographic}
+		out[i] = &tokens[i]
+		i++
 	}
 	return out
 }
 
 func init() {
-	registry.RegisterTokenFilter(filterHanOnly, func(map[string]any, *registry.Cache) (analysis.TokenFilter, error) {
-		return hanOnly{}, nil
+	registry.RegisterTokenizer(tokenizerHanChars, func(map[string]any, *registry.Cache) (analysis.Tokenizer, error) {
+		return hanChars{}, nil
 	})
 }
 
 func newMapping() mapping.IndexMapping {
 	m := bleve.NewIndexMapping()
-	if err := m.AddCustomAnalyzer(analyzerUnigram, map[string]any{"type": custom.Name, "tokenizer": unicode.Name,
-		"token_filters": []string{cjk.WidthName, filterHanOnly}}); err != nil {
+	// Without cjk's width filter: it folds full-width Latin and half-width kana, never a
+	// Chinese character.
+	if err := m.AddCustomAnalyzer(analyzerUnigram, map[string]any{"type": custom.Name, "tokenizer": tokenizerHanChars}); err != nil {
 		panic(err)
 	}
 	text := func(analyzer string, positions bool) *mapping.FieldMapping {
@@ -204,7 +219,7 @@ const scoringModel = index.BM25Scoring
 
 // mappingVersion changes whenever what is indexed or how does: a persistent index of
 // another version is rebuilt.
-const mappingVersion = "wxpub-index-8"
+const mappingVersion = "wxpub-index-11"
 
 // keyVersion is the bleve internal key of a persistent index's mapping version.
 var keyVersion = []byte("wxpub:version")

@@ -12,6 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/blevesearch/bleve/v2/analysis"
+	"github.com/blevesearch/bleve/v2/analysis/lang/cjk"
+	"github.com/blevesearch/bleve/v2/analysis/tokenizer/unicode"
 	"github.com/blevesearch/bleve/v2/index/scorch"
 
 	"wxpub/issue"
@@ -648,4 +651,36 @@ func openIn(t *testing.T, dir string) *Index {
 		t.Fatal(err)
 	}
 	return x
+}
+
+// The unigram fields hold the Chinese characters of a text, as bleve's Unicode tokenizer
+// and cjk's width filter cut them, whose Ideographic tokens the fields kept before: the
+// same terms for every text of the fixtures.
+func TestHanCharsAsTheUnicodeTokenizer(t *testing.T) {
+	checked := 0
+	for _, path := range []string{"../issue/testdata/sample-135.md", "../issue/testdata/variations.md", "testdata/archive-137.md", "testdata/archive-138.md"} {
+		_, docs := fromFile(t, path)
+		for _, d := range docs {
+			for _, text := range []string{d.Title.Zh, d.Body.Zh, d.Title.En, d.Body.En} {
+				input := []byte(fold(text))
+				var want []string
+				for _, tok := range cjk.NewCJKWidthFilter().Filter(unicode.NewUnicodeTokenizer().Tokenize(input)) {
+					if tok.Type == analysis.Ideographic {
+						want = append(want, string(tok.Term))
+					}
+				}
+				var got []string
+				for _, tok := range (hanChars{}).Tokenize(input) {
+					got = append(got, string(tok.Term))
+				}
+				if !slices.Equal(got, want) {
+					t.Fatalf("%s, item %s: %q, the Unicode tokenizer's Ideographic tokens %q", path, d.ItemID, got, want)
+				}
+				checked += len(want)
+			}
+		}
+	}
+	if checked < 1000 {
+		t.Errorf("only %d characters compared", checked)
+	}
 }
