@@ -95,21 +95,16 @@ var relaxed struct {
 }
 
 // relaxCollector turns the collector off below buildLimit for a large build, and returns
-// what puts it back. It leaves the collector alone where GOGC or GOMEMLIMIT is set, or
-// where the process has set its own (a server already serving, which GovernMemory
-// tunes; ask, which collects little).
+// what puts it back (collectOff says when it leaves the collector alone).
 func relaxCollector() (restore func()) {
 	relaxed.Lock()
 	defer relaxed.Unlock()
 	if relaxed.n == 0 {
-		if os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" || debug.SetMemoryLimit(-1) != math.MaxInt64 {
+		percent, limit, ok := collectOff(buildLimit)
+		if !ok {
 			return func() {}
 		}
-		relaxed.percent = debug.SetGCPercent(-1)
-		if relaxed.percent < 0 {
-			return func() {}
-		}
-		relaxed.limit = debug.SetMemoryLimit(buildLimit)
+		relaxed.percent, relaxed.limit = percent, limit
 	}
 	relaxed.n++
 	return func() {
@@ -120,4 +115,27 @@ func relaxCollector() (restore func()) {
 			debug.SetGCPercent(relaxed.percent)
 		}
 	}
+}
+
+// answerLimit is how far the heap of a command that answers once and exits may grow
+// before the collector runs.
+const answerLimit = 512 << 20
+
+// CollectLittle turns the collector off below answerLimit for a command that answers once
+// and exits: in 'wxpub ask' it was a seventh of the CPU, collecting what the exit frees
+// anyway (five rounds of ten asks at 10,000 items: 66 ms a call with it, 61 without).
+func CollectLittle() { collectOff(answerLimit) }
+
+// collectOff turns the collector off below limit and returns the settings it replaced;
+// ok is false when it changed nothing: where GOGC or GOMEMLIMIT is set, or where the
+// process has set its own collector already (a memory limit: a server serving, which
+// GovernMemory tunes, or a command that collects little; or the collector off).
+func collectOff(limit int64) (percent int, was int64, ok bool) {
+	if os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" || debug.SetMemoryLimit(-1) != math.MaxInt64 {
+		return 0, 0, false
+	}
+	if percent = debug.SetGCPercent(-1); percent < 0 {
+		return 0, 0, false // it was off already
+	}
+	return percent, debug.SetMemoryLimit(limit), true
 }

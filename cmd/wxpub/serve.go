@@ -6,9 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"os"
 	"path/filepath"
-	"runtime/debug"
 	"strings"
 	"time"
 
@@ -359,17 +357,6 @@ func newImportCmd(app func() *App) *cobra.Command {
 	return c
 }
 
-// collectLittle turns the garbage collector off, below a ceiling, for a command that
-// answers once and exits: in 'wxpub ask' it was a seventh of the CPU, collecting what the
-// exit frees anyway (five rounds of ten asks at 10,000 items: 66 ms a call with it, 61
-// without). GOGC or GOMEMLIMIT set in the environment win.
-func collectLittle() {
-	if os.Getenv("GOGC") == "" && os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetGCPercent(-1)
-		debug.SetMemoryLimit(512 << 20)
-	}
-}
-
 func newAskCmd(app func() *App) *cobra.Command {
 	var asJSON, explain bool
 	c := &cobra.Command{
@@ -377,7 +364,7 @@ func newAskCmd(app func() *App) *cobra.Command {
 		Short: "Print what a follower sending QUERY would get",
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			collectLittle()
+			bot.CollectLittle()
 			return app().Ask(cmd.Context(), strings.Join(args, " "), asJSON, explain)
 		},
 	}
