@@ -14,6 +14,7 @@ import (
 
 	"github.com/blevesearch/bleve/v2/analysis"
 	"github.com/blevesearch/bleve/v2/analysis/lang/cjk"
+	"github.com/blevesearch/bleve/v2/analysis/lang/en"
 	"github.com/blevesearch/bleve/v2/analysis/tokenizer/unicode"
 	"github.com/blevesearch/bleve/v2/index/scorch"
 
@@ -42,7 +43,7 @@ func ids(hits []Hit) []string {
 }
 
 // emptyIndex is a new temporary index, closed with the test.
-func emptyIndex(t *testing.T) *Index {
+func emptyIndex(t testing.TB) *Index {
 	t.Helper()
 	x, err := New()
 	if err != nil {
@@ -216,6 +217,51 @@ func BenchmarkSearch(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkAnalyzers analyses the sample's bodies with each analyser the index uses, and
+// with what the unigram fields used before their own tokenizer: bleve's Unicode tokenizer
+// and cjk's width filter, keeping the Ideographic tokens.
+func BenchmarkAnalyzers(b *testing.B) {
+	x := emptyIndex(b)
+	_, docs := fromFile(b, "../issue/testdata/sample-135.md")
+	var zh, english []byte
+	for _, d := range docs {
+		zh = append(zh, fold(d.Body.Zh)...)
+		english = append(english, fold(d.Body.En)...)
+	}
+	m := x.idx.Mapping()
+	for _, c := range []struct {
+		name string
+		text []byte
+		run  func([]byte) analysis.TokenStream
+	}{
+		{"cjk", zh, m.AnalyzerNamed(cjk.AnalyzerName).Analyze},
+		{"unigram", zh, m.AnalyzerNamed(analyzerUnigram).Analyze},
+		{"en", english, m.AnalyzerNamed(en.AnalyzerName).Analyze},
+		{"unigram-as-before", zh, func(in []byte) analysis.TokenStream {
+			return hanOnly(cjk.NewCJKWidthFilter().Filter(unicode.NewUnicodeTokenizer().Tokenize(in)))
+		}},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				c.run(c.text)
+			}
+		})
+	}
+}
+
+// hanOnly keeps the Ideographic tokens of a stream: what the unigram fields kept of bleve's
+// Unicode tokenizer's before they had a tokenizer of their own.
+func hanOnly(in analysis.TokenStream) analysis.TokenStream {
+	var out analysis.TokenStream
+	for _, tok := range in {
+		if tok.Type == analysis.Ideographic {
+			out = append(out, tok)
+		}
+	}
+	return out
 }
 
 func TestBodiesFromASource(t *testing.T) {
@@ -664,10 +710,8 @@ func TestHanCharsAsTheUnicodeTokenizer(t *testing.T) {
 			for _, text := range []string{d.Title.Zh, d.Body.Zh, d.Title.En, d.Body.En} {
 				input := []byte(fold(text))
 				var want []string
-				for _, tok := range cjk.NewCJKWidthFilter().Filter(unicode.NewUnicodeTokenizer().Tokenize(input)) {
-					if tok.Type == analysis.Ideographic {
-						want = append(want, string(tok.Term))
-					}
+				for _, tok := range hanOnly(cjk.NewCJKWidthFilter().Filter(unicode.NewUnicodeTokenizer().Tokenize(input))) {
+					want = append(want, string(tok.Term))
 				}
 				var got []string
 				for _, tok := range (hanChars{}).Tokenize(input) {
