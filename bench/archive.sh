@@ -66,6 +66,9 @@ fi
 # Search latency in process over the same index.
 WXPUB_BENCH_STORE="$WXPUB_STORE_DSN" WXPUB_BENCH_INDEX="$work/serve/index" \
   go test ./bot -run '^$' -bench BenchmarkArchiveSearch -benchtime 200x | grep -E 'Benchmark|p99'
+# The replies that are not a ranked search (help, greetings, issues by name), and a rare word.
+WXPUB_BENCH_STORE="$WXPUB_STORE_DSN" WXPUB_BENCH_INDEX="$work/serve/index" \
+  go test ./bot -run '^$' -bench BenchmarkArchiveReplies -benchtime 20x | grep -E '^Benchmark'
 # The floor under it: reading every posting of the terms the queries' candidate searches
 # ask for, which any evaluation that scores every match must (search time ≈ this).
 WXPUB_BENCH_INDEX="$work/serve/index" \

@@ -15,6 +15,7 @@ import (
 	"wxpub/internal/synthetic"
 	"wxpub/issue"
 	"wxpub/reply"
+	"wxpub/search"
 	"wxpub/store"
 )
 
@@ -102,12 +103,7 @@ func TestIndexIsReusedAndRefreshedIncrementally(t *testing.T) {
 // its index in WXPUB_BENCH_INDEX (bench/archive.sh sets both): the latency a follower's
 // query costs at archive scale, p99 reported beside the mean.
 func BenchmarkArchiveSearch(b *testing.B) {
-	ctx, st := benchStore(b)
-	idx, _, err := NewIndex(ctx, st, IndexOptions{Dir: os.Getenv("WXPUB_BENCH_INDEX")})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer idx.Close()
+	ctx, idx := benchIndex(b)
 	queries := []string{"区块链", "contact tracing", "个人信息", "GDPR", "暗网", "personal information", "数据安全", "蓝牙", "CAC", "公安部 典型案例"}
 	lat := make([]time.Duration, 0, b.N)
 	b.ResetTimer()
@@ -122,6 +118,34 @@ func BenchmarkArchiveSearch(b *testing.B) {
 	slices.Sort(lat)
 	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
 	b.ReportMetric(float64(idx.Size()), "items")
+}
+
+// BenchmarkArchiveReplies measures, over the store and index BenchmarkArchiveSearch
+// reads, the replies that are not a ranked search, and one of a rare word: help and a
+// greeting suggest keywords that find something, 上一期 names the issue before the newest.
+func BenchmarkArchiveReplies(b *testing.B) {
+	ctx, idx := benchIndex(b)
+	for _, q := range []string{"help", "帮助", "在吗", "😀", "最新一期", "上一期", "第 1500 期", "谢谢", "暗网"} {
+		b.Run(q, func(b *testing.B) {
+			for b.Loop() {
+				if _, err := reply.Answer(ctx, reply.Message{Type: "text", Content: q}, idx, reply.Config{}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// benchIndex opens the index in WXPUB_BENCH_INDEX of the store in WXPUB_BENCH_STORE
+// (bench/archive.sh's), closed with the benchmark.
+func benchIndex(b *testing.B) (context.Context, *search.Index) {
+	ctx, st := benchStore(b)
+	idx, _, err := NewIndex(ctx, st, IndexOptions{Dir: os.Getenv("WXPUB_BENCH_INDEX")})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { idx.Close() })
+	return ctx, idx
 }
 
 // BenchmarkArchiveBuild measures the first build of the index over the store named by
