@@ -104,7 +104,7 @@ func TestIndexIsReusedAndRefreshedIncrementally(t *testing.T) {
 // query costs at archive scale, p99 reported beside the mean.
 func BenchmarkArchiveSearch(b *testing.B) {
 	ctx, idx := benchIndex(b)
-	queries := []string{"区块链", "contact tracing", "个人信息", "GDPR", "暗网", "personal information", "数据安全", "蓝牙", "CAC", "公安部 典型案例"}
+	queries := synthetic.Queries
 	lat := make([]time.Duration, 0, b.N)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {

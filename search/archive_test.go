@@ -7,10 +7,9 @@ import (
 	"time"
 
 	"github.com/blevesearch/bleve/v2/search/query"
-)
 
-// archiveQueries are BenchmarkArchiveSearch's (package bot).
-var archiveQueries = []string{"区块链", "contact tracing", "个人信息", "GDPR", "暗网", "personal information", "数据安全", "蓝牙", "CAC", "公安部 典型案例"}
+	"wxpub/internal/synthetic"
+)
 
 // BenchmarkArchivePostings measures the floor under a search of the index in
 // WXPUB_BENCH_INDEX (bench/archive.sh's): reading, through bleve, every posting of the
@@ -35,7 +34,7 @@ func BenchmarkArchivePostings(b *testing.B) {
 	var read, searched time.Duration
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		text := archiveQueries[i%len(archiveQueries)]
+		text := synthetic.Queries[i%len(synthetic.Queries)]
 		start := time.Now()
 		n, err := x.readPostings(ctx, x.query(queryForms(text), false, allFields, false))
 		if err != nil {

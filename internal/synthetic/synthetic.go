@@ -63,6 +63,10 @@ func Issues(opt Options) []Source {
 	return out
 }
 
+// Queries are what the archive benchmarks ask of an archive of synthetic issues made
+// from the sample: words, a phrase, glossary names and abbreviations, in both languages.
+var Queries = []string{"区块链", "contact tracing", "个人信息", "GDPR", "暗网", "personal information", "数据安全", "蓝牙", "CAC", "公安部 典型案例"}
+
 // Source is one synthetic issue's Markdown.
 type Source struct {
 	Number   int
