@@ -139,54 +139,100 @@ func distractedIndex(t *testing.T) *Index {
 	return x
 }
 
-// The recent candidates are the best matches among the items dated from the day asked, as
-// a search of the whole index ranks them.
-func TestRecentAreTheBestOfTheirDays(t *testing.T) {
+// One pass over the index, whole or cut into parts, ranks its matches as bleve's own top-n
+// collector does (scores and order, ties in index order), and the matches of the recent
+// days as a search of the whole index ranks those.
+func TestCollectRanksAsBleve(t *testing.T) {
 	x := distractedIndex(t)
 	x.settle(time.Minute)
 	ctx := context.Background()
 	since, _ := issueTime("2019-10-01")
 	from := float64(since.Unix() / 86400)
-	for _, q := range []string{"个人信息", "contact tracing", "数据安全"} {
-		q := x.query(queryForms(q), false, allFields, false)
-		reader, err := x.snapshot()
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, err := x.recent(ctx, reader, q, from, 50)
-		reader.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
+	reader, err := x.snapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reader.Close()
+	days, err := x.days(ctx, reader, from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, text := range []string{"个人信息", "contact tracing", "数据安全", "GDPR 罚款", "法"} {
+		q := x.query(queryForms(text), false, allFields, false)
 		all, err := x.idx.SearchInContext(ctx, bleve.NewSearchRequestOptions(q, x.Size(), 0, false))
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := map[string]bool{}
+		var wantBest, wantRecent []string
 		for _, h := range all.Hits {
-			if d, ok := x.doc(h.ID); ok && !x.before(d.IssueNumber, since) && len(want) < 50 {
-				want[h.ID] = true
+			wantBest = append(wantBest, fmt.Sprintf("%s %.9g", h.ID, h.Score))
+			if d, ok := x.doc(h.ID); ok && !x.before(d.IssueNumber, since) {
+				wantRecent = append(wantRecent, fmt.Sprintf("%s %.9g", h.ID, h.Score))
 			}
 		}
-		if len(got) != len(want) || len(got) == 0 {
-			t.Fatalf("%d recent, want %d", len(got), len(want))
+		if len(wantBest) < 60 || len(wantRecent) < 10 {
+			t.Fatalf("%q: %d matches, %d recent: the query no longer tests a ranking", text, len(wantBest), len(wantRecent))
 		}
-		same := 0
-		for i, h := range got {
-			d, ok := x.doc(h.ID)
-			if !ok || x.before(d.IssueNumber, since) {
-				t.Errorf("%s is older than %v", h.ID, since)
+		// Cut anywhere, inside segments too (cut keeps to their edges, and the test index
+		// may be one segment).
+		for parts := 1; parts <= 3; parts++ {
+			split := []index.IndexReader{reader}
+			if parts > 1 {
+				split = nil
+				end := uint64(x.Size())
+				for i := range parts {
+					hi := end * uint64(i+1) / uint64(parts)
+					if i == parts-1 {
+						hi = math.MaxUint64 // deleted items leave IDs past the count
+					}
+					split = append(split, rangeReader{IndexReader: reader, lo: end * uint64(i) / uint64(parts), hi: hi})
+				}
 			}
-			if i > 0 && h.Score > got[i-1].Score {
-				t.Errorf("%s scores more than the one before it", h.ID)
+			// Every match, so that one lost or counted twice where the parts meet shows.
+			best, recent, err := x.collectIn(ctx, reader, split, q, len(wantBest), days, len(wantRecent), false)
+			if err != nil {
+				t.Fatal(err)
 			}
-			if want[h.ID] {
-				same++
+			for _, c := range []struct {
+				what string
+				got  search.DocumentMatchCollection
+				want []string
+			}{{"best", best, wantBest}, {"recent", recent, wantRecent}} {
+				var got []string
+				for _, h := range c.got {
+					got = append(got, fmt.Sprintf("%s %.9g", h.ID, h.Score))
+				}
+				if !slices.Equal(got, c.want) {
+					t.Errorf("%q in %d parts, %s:\n got %v\nwant %v", text, parts, c.what, got, c.want)
+				}
 			}
 		}
-		// Ties at the 50th place may fall either way.
-		if same < len(want)*9/10 {
-			t.Errorf("%d of the %d best recent matches found", same, len(want))
+	}
+}
+
+// A search is cut into parts of similar size, at segment edges where one is near.
+func TestCutAt(t *testing.T) {
+	for _, c := range []struct {
+		edges []uint64
+		n     int
+		least uint64
+		want  [][2]uint64
+	}{
+		// No edge near the middle: cut inside the larger segment.
+		{[]uint64{0, 75200, 97600, 100000}, 2, 20000, [][2]uint64{{0, 50000}, {50000, 100000}}},
+		{[]uint64{0, 45000, 80000, 95000, 100000}, 2, 20000, [][2]uint64{{0, 45000}, {45000, 100000}}},
+		{[]uint64{0, 48000, 52000, 100000}, 2, 20000, [][2]uint64{{0, 48000}, {48000, 100000}}},
+		{[]uint64{0, 30000, 60000, 90000, 100000}, 3, 20000, [][2]uint64{{0, 30000}, {30000, 66666}, {66666, 100000}}},
+		{[]uint64{0, 30000, 60000, 90000, 100000}, 4, 20000, [][2]uint64{{0, 25000}, {25000, 50000}, {50000, 75000}, {75000, 100000}}},
+		{[]uint64{0, 36000, 100000}, 3, 1000, [][2]uint64{{0, 36000}, {36000, 66666}, {66666, 100000}}},
+		{[]uint64{1000, 2000, 3000}, 2, 500, [][2]uint64{{1000, 2000}, {2000, 3000}}},
+		// Too few items for two parts of the least size; one segment cut in two.
+		{[]uint64{0, 20000, 30000}, 2, 20000, [][2]uint64{{0, 30000}}},
+		{[]uint64{0, 100000}, 2, 20000, [][2]uint64{{0, 50000}, {50000, 100000}}},
+		{[]uint64{0}, 2, 20000, nil},
+	} {
+		if got := cutAt(c.edges, c.n, c.least); !slices.Equal(got, c.want) {
+			t.Errorf("cutAt(%v, %d, %d) = %v, want %v", c.edges, c.n, c.least, got, c.want)
 		}
 	}
 }
@@ -245,12 +291,15 @@ func TestRecentDaysFollowTheIndex(t *testing.T) {
 		defer reader.Close()
 		var out []string
 		for range 2 { // the second time from what the first kept
-			ids, err := x.days(context.Background(), reader, from)
+			set, err := x.days(context.Background(), reader, from)
 			if err != nil {
 				t.Fatal(err)
 			}
 			out = out[:0]
-			for _, n := range ids {
+			for _, n := range set.ids {
+				if !set.has(n) {
+					t.Errorf("the set of recent items lacks its own item %d", n)
+				}
 				id, err := reader.ExternalID(binary.BigEndian.AppendUint64(nil, n))
 				if err != nil {
 					t.Fatal(err)

@@ -1162,26 +1162,20 @@ func (x *Index) search(ctx context.Context, forms []string, limit int, partial, 
 	//
 	// The best matches of the last RecencyHalfLife are candidates too, however they score
 	// against older ones: recency may lift them. (Without dates there is no recency, and
-	// they are among the best matches already.) The two searches run side by side, as the
-	// two rescorings below do: a follower's answer waits for the longer only.
+	// they are among the best matches already.)
 	reader, err := x.snapshot()
 	if err != nil {
 		return nil, "", err
 	}
 	defer reader.Close()
-	var best, recent search.DocumentMatchCollection
-	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() (err error) {
-		best, err = x.top(gctx, reader, q, max(limit, candidates), explain)
-		return err
-	})
+	var days *daySet
 	if from, ok := x.recentFrom(); ok {
-		g.Go(func() (err error) {
-			recent, err = x.recent(gctx, reader, q, from, candidates/2)
-			return err
-		})
+		if days, err = x.days(ctx, reader, from); err != nil {
+			return nil, "", fmt.Errorf("search %q: %w", forms[0], err)
+		}
 	}
-	if err := g.Wait(); err != nil {
+	best, recent, err := x.collect(ctx, reader, q, max(limit, candidates), days, candidates/2, explain)
+	if err != nil {
 		return nil, "", fmt.Errorf("search %q: %w", forms[0], err)
 	}
 	why := ""
@@ -1201,7 +1195,7 @@ func (x *Index) search(ctx context.Context, forms []string, limit int, partial, 
 	// counts at most as much as the body beside it ("a cap on title boosts"), so that an
 	// item whose title copies a sentence does not outrank the item whose body answers.
 	var titles, bodies map[uint64]float64
-	g, gctx = errgroup.WithContext(ctx)
+	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() (err error) {
 		titles, err = x.scores(gctx, reader, x.query(forms, partial, titleFields, true), best)
 		return err
