@@ -81,9 +81,11 @@ func liveHeap() uint64 {
 // indexes the archive. Building allocates fast and keeps little, a chunk of items at a
 // time (refreshChunk), and with the collector at its default the first build at 100,000
 // items spent a tenth of its CPU collecting. BenchmarkArchiveBuild there: 46–48 s at a
-// peak RSS of 0.45–0.52 GB; with this limit 39–41 s at 0.49–0.62 GB; 384 MiB, 34 s at
-// 0.70 GB.
-const buildLimit = 256 << 20
+// peak RSS of 0.45–0.52 GB; at 256 MiB 39–41 s at 0.49–0.62 GB. In `wxpub serve` on a
+// slower machine (stop 23), 256 MiB gave a first build of 62–76 s and 512 MiB 52–55 s,
+// alternating, for a peak RSS of about 0.8 GB (`wxpub ask` builds at 512 MiB already,
+// answerLimit).
+const buildLimit = 512 << 20
 
 // relaxed counts the builds running with the collector relaxed, and keeps what to put
 // back when the last one ends.
