@@ -192,12 +192,12 @@ func (x *Index) scores(ctx context.Context, r index.IndexReader, q query.Query, 
 // 100,000 items, 32 of 110 ms of CPU for 个人信息). The pass is cut by internal ID into
 // parts searched side by side, one per core, and their best merged: every match scores
 // what the whole index gives it in either part.
-func (x *Index) collect(ctx context.Context, r index.IndexReader, q query.Query, n int, recent *daySet, m int, explain bool) (best, newest search.DocumentMatchCollection, err error) {
+func (x *Index) collect(ctx context.Context, r index.IndexReader, q query.Query, n int, recent daySet, m int, explain bool) (best, newest search.DocumentMatchCollection, err error) {
 	return x.collectIn(ctx, r, cut(r, parallelism(), minPart), q, n, recent, m, explain)
 }
 
 // collectIn is collect over the parts of r given.
-func (x *Index) collectIn(ctx context.Context, r index.IndexReader, parts []index.IndexReader, q query.Query, n int, recent *daySet, m int, explain bool) (best, newest search.DocumentMatchCollection, err error) {
+func (x *Index) collectIn(ctx context.Context, r index.IndexReader, parts []index.IndexReader, q query.Query, n int, recent daySet, m int, explain bool) (best, newest search.DocumentMatchCollection, err error) {
 	bests := make([]ranking, len(parts))
 	newests := make([]ranking, len(parts))
 	g, gctx := errgroup.WithContext(scoring(ctx))
@@ -248,15 +248,30 @@ const minPart = 20000
 // cut divides r by internal ID into up to n parts of similar size, each of at least
 // least items (cutAt).
 func cut(r index.IndexReader, n int, least uint64) []index.IndexReader {
-	snap, ok := r.(*scorch.IndexSnapshot)
+	edges, ok := segmentEdges(r)
 	if !ok {
 		return []index.IndexReader{r}
 	}
-	edges := []uint64{0} // where each segment begins, and where the last ends
+	return inRanges(r, cutAt(edges, n, least))
+}
+
+// segmentEdges are where each segment of a scorch snapshot begins, by internal ID, and
+// where the last ends.
+func segmentEdges(r index.IndexReader) ([]uint64, bool) {
+	snap, ok := r.(*scorch.IndexSnapshot)
+	if !ok {
+		return nil, false
+	}
+	edges := []uint64{0}
 	for _, seg := range snap.Segments() {
 		edges = append(edges, edges[len(edges)-1]+seg.Segment().Count())
 	}
-	ranges := cutAt(edges, n, least)
+	return edges, true
+}
+
+// inRanges is r read in the ranges of internal IDs given, one reader each (r itself for
+// one range or none).
+func inRanges(r index.IndexReader, ranges [][2]uint64) []index.IndexReader {
 	if len(ranges) <= 1 {
 		return []index.IndexReader{r}
 	}
@@ -436,26 +451,21 @@ func (p *rangePostings) within(d *index.TermFieldDoc, err error) (*index.TermFie
 	return d, nil
 }
 
-// daySet is the items of a snapshot dated from a day on, by internal ID.
-type daySet struct {
-	ids  []uint64 // ascending
-	bits []uint64 // bit n%64 of bits[n/64]: n is one of ids
-}
+// daySet is the items of a snapshot dated from a day on, by internal ID: bit n%64 of
+// word n/64 is set for item n.
+type daySet []uint64
 
-func newDaySet(ids []uint64) *daySet {
-	d := &daySet{ids: ids}
-	if len(ids) > 0 {
-		d.bits = make([]uint64, ids[len(ids)-1]/64+1)
+// add puts item n in the set.
+func (d *daySet) add(n uint64) {
+	for uint64(len(*d)) <= n/64 {
+		*d = append(*d, 0)
 	}
-	for _, n := range ids {
-		d.bits[n/64] |= 1 << (n % 64)
-	}
-	return d
+	(*d)[n/64] |= 1 << (n % 64)
 }
 
 // has reports whether the item of internal ID n is in the set (of a nil set: no).
-func (d *daySet) has(n uint64) bool {
-	return d != nil && n/64 < uint64(len(d.bits)) && d.bits[n/64]&(1<<(n%64)) != 0
+func (d daySet) has(n uint64) bool {
+	return n/64 < uint64(len(d)) && d[n/64]&(1<<(n%64)) != 0
 }
 
 // recentDays is the last answer of days: the internal IDs of the items of a snapshot
@@ -468,14 +478,14 @@ type recentDays struct {
 	// an object allocated later at the same address.
 	snapshot weak.Pointer[scorch.IndexSnapshot]
 	from     float64
-	set      *daySet
+	set      daySet
 }
 
 // days returns the items r holds dated from day from on.
 // Every search asks this of the same snapshot until the index changes: reading the day's
 // range was a fifth of the CPU of a search of a rare word at 100,000 items (1.7 of 8.1 ms),
 // so the last answer is kept. The set is shared: callers only read it.
-func (x *Index) days(ctx context.Context, r index.IndexReader, from float64) (*daySet, error) {
+func (x *Index) days(ctx context.Context, r index.IndexReader, from float64) (daySet, error) {
 	c := &x.recentDays
 	snap, cacheable := r.(*scorch.IndexSnapshot)
 	key := weak.Make(snap)
@@ -493,20 +503,15 @@ func (x *Index) days(ctx context.Context, r index.IndexReader, from float64) (*d
 		return nil, fmt.Errorf("search: %w", err)
 	}
 	defer ds.Close()
-	var ids []uint64
+	var set daySet
 	err = each(ds, func(m *search.DocumentMatch) error {
 		id, err := docID(m.IndexInternalID)
-		ids = append(ids, id)
+		set.add(id)
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	// A searcher returns its matches in ID order; this costs nothing then.
-	if !slices.IsSorted(ids) {
-		slices.Sort(ids)
-	}
-	set := newDaySet(ids)
 	if cacheable {
 		c.mu.Lock()
 		c.snapshot, c.from, c.set = key, from, set

@@ -173,37 +173,35 @@ func TestCollectRanksAsBleve(t *testing.T) {
 		if len(wantBest) < 60 || len(wantRecent) < 10 {
 			t.Fatalf("%q: %d matches, %d recent: the query no longer tests a ranking", text, len(wantBest), len(wantRecent))
 		}
-		// Cut anywhere, inside segments too (cut keeps to their edges, and the test index
-		// may be one segment).
-		for parts := 1; parts <= 3; parts++ {
-			split := []index.IndexReader{reader}
-			if parts > 1 {
-				split = nil
-				end := uint64(x.Size())
-				for i := range parts {
-					hi := end * uint64(i+1) / uint64(parts)
-					if i == parts-1 {
-						hi = math.MaxUint64 // deleted items leave IDs past the count
+		// Cut as searches are (at segment edges where one is near), and inside segments
+		// whatever the edges (the test index may be one segment).
+		edges, ok := segmentEdges(reader)
+		if !ok {
+			t.Fatal("the test index is not scorch's")
+		}
+		for _, parts := range []int{1, 2, 3} {
+			for _, ranges := range [][][2]uint64{cutAt(edges, parts, 1), cutAt([]uint64{0, edges[len(edges)-1]}, parts, 1)} {
+				if len(ranges) != parts {
+					t.Fatalf("cut into %d parts, want %d", len(ranges), parts)
+				}
+				split := inRanges(reader, ranges)
+				// Every match, so that one lost or counted twice where the parts meet shows.
+				best, recent, err := x.collectIn(ctx, reader, split, q, len(wantBest), days, len(wantRecent), false)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, c := range []struct {
+					what string
+					got  search.DocumentMatchCollection
+					want []string
+				}{{"best", best, wantBest}, {"recent", recent, wantRecent}} {
+					var got []string
+					for _, h := range c.got {
+						got = append(got, fmt.Sprintf("%s %.9g", h.ID, h.Score))
 					}
-					split = append(split, rangeReader{IndexReader: reader, lo: end * uint64(i) / uint64(parts), hi: hi})
-				}
-			}
-			// Every match, so that one lost or counted twice where the parts meet shows.
-			best, recent, err := x.collectIn(ctx, reader, split, q, len(wantBest), days, len(wantRecent), false)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, c := range []struct {
-				what string
-				got  search.DocumentMatchCollection
-				want []string
-			}{{"best", best, wantBest}, {"recent", recent, wantRecent}} {
-				var got []string
-				for _, h := range c.got {
-					got = append(got, fmt.Sprintf("%s %.9g", h.ID, h.Score))
-				}
-				if !slices.Equal(got, c.want) {
-					t.Errorf("%q in %d parts, %s:\n got %v\nwant %v", text, parts, c.what, got, c.want)
+					if !slices.Equal(got, c.want) {
+						t.Errorf("%q in parts %v, %s:\n got %v\nwant %v", text, ranges, c.what, got, c.want)
+					}
 				}
 			}
 		}
@@ -296,9 +294,13 @@ func TestRecentDaysFollowTheIndex(t *testing.T) {
 				t.Fatal(err)
 			}
 			out = out[:0]
-			for _, n := range set.ids {
+			edges, ok := segmentEdges(reader)
+			if !ok {
+				t.Fatal("the test index is not scorch's")
+			}
+			for n := range edges[len(edges)-1] { // every internal ID of the snapshot
 				if !set.has(n) {
-					t.Errorf("the set of recent items lacks its own item %d", n)
+					continue
 				}
 				id, err := reader.ExternalID(binary.BigEndian.AppendUint64(nil, n))
 				if err != nil {

@@ -1185,7 +1185,7 @@ func (x *Index) search(ctx context.Context, forms []string, limit int, partial, 
 		return nil, "", err
 	}
 	defer reader.Close()
-	var days *daySet
+	var days daySet
 	if from, ok := x.recentFrom(); ok {
 		if days, err = x.days(ctx, reader, from); err != nil {
 			return nil, "", fmt.Errorf("search %q: %w", forms[0], err)
@@ -1241,8 +1241,8 @@ func (x *Index) search(ctx context.Context, forms []string, limit int, partial, 
 		}
 	}
 	// Ranked by their issues; then the items' records are read for the hits returned
-	// only. Reading every candidate's (its issue's record each, decoded) was a tenth of
-	// the CPU of an ask at 10,000 items.
+	// only. Reading every candidate's (its issue's record each, decoded) was 8.5 % of the
+	// CPU of an ask at 10,000 items.
 	ranked := make([]Hit, 0, len(best))
 	x.mu.RLock()
 	for _, h := range best {
