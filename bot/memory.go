@@ -77,15 +77,16 @@ func liveHeap() uint64 {
 	return s[0].Value.Uint64()
 }
 
-// buildLimit is how far the heap may grow before the collector runs while a large build
-// indexes the archive. Building allocates fast and keeps little, a chunk of items at a
-// time (refreshChunk), and with the collector at its default the first build at 100,000
-// items spent a tenth of its CPU collecting. BenchmarkArchiveBuild there: 46–48 s at a
-// peak RSS of 0.45–0.52 GB; at 256 MiB 39–41 s at 0.49–0.62 GB. In `wxpub serve` on a
-// slower machine (stop 23), 256 MiB gave a first build of 62–76 s and 512 MiB 52–55 s,
-// alternating, for a peak RSS of about 0.8 GB (`wxpub ask` builds at 512 MiB already,
-// answerLimit).
-const buildLimit = 512 << 20
+// quietLimit is how far the heap may grow before the collector runs in a process busy
+// with work that allocates fast and keeps little: a large build (relaxCollector) and a
+// command that answers once and exits (CollectLittle).
+//
+// A build indexes a chunk of items at a time (refreshChunk). With the collector at its
+// default, the first build at 100,000 items spent a tenth of its CPU collecting:
+// BenchmarkArchiveBuild 46–48 s at a peak RSS of 0.45–0.52 GB, and at 256 MiB 39–41 s at
+// 0.49–0.62 GB (stop 22). In `wxpub serve` on a slower machine (stop 23), alternated:
+// 256 MiB 62–76 s at a peak RSS of 0.58–0.61 GB, 512 MiB 52–61 s at 0.81–0.85 GB.
+const quietLimit = 512 << 20
 
 // relaxed counts the builds running with the collector relaxed, and keeps what to put
 // back when the last one ends.
@@ -96,13 +97,13 @@ var relaxed struct {
 	limit   int64
 }
 
-// relaxCollector turns the collector off below buildLimit for a large build, and returns
+// relaxCollector turns the collector off below quietLimit for a large build, and returns
 // what puts it back (collectOff says when it leaves the collector alone).
 func relaxCollector() (restore func()) {
 	relaxed.Lock()
 	defer relaxed.Unlock()
 	if relaxed.n == 0 {
-		percent, limit, ok := collectOff(buildLimit)
+		percent, limit, ok := collectOff(quietLimit)
 		if !ok {
 			return func() {}
 		}
@@ -119,14 +120,10 @@ func relaxCollector() (restore func()) {
 	}
 }
 
-// answerLimit is how far the heap of a command that answers once and exits may grow
-// before the collector runs.
-const answerLimit = 512 << 20
-
-// CollectLittle turns the collector off below answerLimit for a command that answers once
+// CollectLittle turns the collector off below quietLimit for a command that answers once
 // and exits: in 'wxpub ask' it was a seventh of the CPU, collecting what the exit frees
 // anyway (five rounds of ten asks at 10,000 items: 66 ms a call with it, 61 without).
-func CollectLittle() { collectOff(answerLimit) }
+func CollectLittle() { collectOff(quietLimit) }
 
 // collectOff turns the collector off below limit and returns the settings it replaced;
 // ok is false when it changed nothing: where GOGC or GOMEMLIMIT is set, or where the

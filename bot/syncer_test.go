@@ -258,7 +258,7 @@ func (c *collectorStore) IssueItems(ctx context.Context, n int) ([]store.Item, e
 	return c.Store.IssueItems(ctx, n)
 }
 
-// A build of more than a chunk runs with the collector off below buildLimit, and puts it
+// A build of more than a chunk runs with the collector off below quietLimit, and puts it
 // back as it was; a refresh of a few issues, or a process whose environment sets GOGC,
 // keeps the collector as it is.
 func TestLargeBuildRelaxesTheCollector(t *testing.T) {
@@ -284,7 +284,7 @@ func TestLargeBuildRelaxesTheCollector(t *testing.T) {
 	// Relaxed once the first chunk is read, before it is indexed.
 	firstChunk := refreshChunk / 10
 	for i, s := range seen {
-		relaxed := s == [2]int64{-1, buildLimit}
+		relaxed := s == [2]int64{-1, quietLimit}
 		if relaxed != (i >= firstChunk) {
 			t.Fatalf("issue %d of %d read with the collector at %d%% below %d", i+1, len(seen), s[0], s[1])
 		}
