@@ -64,6 +64,8 @@ func NewIndex(ctx context.Context, st Store, opt IndexOptions) (*search.Index, *
 		// Building the index needs far more memory than keeping it: hand the difference
 		// back to the system now, rather than when the runtime gets round to it.
 		debug.FreeOSMemory()
+		// A first build merged little as it went; it is merged down while it answers.
+		idx.Compact()
 	}
 	return idx, s, nil
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/blevesearch/bleve/v2/analysis/lang/en"
 	"github.com/blevesearch/bleve/v2/analysis/tokenizer/unicode"
 	"github.com/blevesearch/bleve/v2/index/scorch"
+	"github.com/blevesearch/bleve/v2/index/scorch/mergeplan"
 
 	"wxpub/issue"
 )
@@ -655,24 +656,13 @@ func TestSearchReadsReturnedRecordsOnly(t *testing.T) {
 	}
 }
 
-// A process that writes the index and exits (import, publish) leaves it merged as bleve's
-// policy wants, so that the next process to open it (an ask) has no merge to start and
+// A process that builds the index and exits (import, publish, ask) leaves it merged as
+// the read policy wants, so that the next process to open it (an ask) has no merge to start and
 // abandon at its exit.
 func TestCloseLeavesIndexSettled(t *testing.T) {
 	dir := t.TempDir()
 	x := openIn(t, dir)
-	is, docs := fromFile(t, "../issue/testdata/sample-135.md")
-	// One issue per batch: a segment each, more than bleve's policy leaves unmerged.
-	for n := 1; n <= 40; n++ {
-		is.Number, is.Revision = n, int64(n)
-		ds := slices.Clone(docs)
-		for i := range ds {
-			ds[i].ItemID, ds[i].IssueNumber = fmt.Sprintf("%d-%d", n, i+1), n
-		}
-		if err := x.Put(is, ds); err != nil {
-			t.Fatal(err)
-		}
-	}
+	putTiers(t, x)
 	x.Close()
 
 	x = openIn(t, dir)
@@ -690,10 +680,109 @@ func TestCloseLeavesIndexSettled(t *testing.T) {
 	if tasks := stats["TotFileMergePlanTasks"]; tasks != uint64(0) {
 		t.Errorf("reopened index merged again (%v merge tasks): the writer left it unsettled", tasks)
 	}
-	if x.Size() != 40*len(docs) {
-		t.Errorf("%d items after reopening, want %d", x.Size(), 40*len(docs))
+	if x.Size() != tierIssues*tierItems {
+		t.Errorf("%d items after reopening, want %d", x.Size(), tierIssues*tierItems)
 	}
 }
+
+// An index built in this process merged lazily (buildTier) while it was written; Compact
+// merges it down to readTier while it answers, and the answers stay the same.
+func TestCompactMergesABuiltIndex(t *testing.T) {
+	dir := t.TempDir()
+	x := openIn(t, dir)
+	defer x.Close()
+	putTiers(t, x)
+	before := x.segments()
+	if before <= 2*readTier {
+		t.Fatalf("%d segments after %d batches at %d a tier: too few to show a compaction", before, tierIssues, buildTier)
+	}
+	ctx := context.Background()
+	want, err := x.Search(ctx, "contact tracing", 50)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x.Compact()
+	select {
+	case <-x.compacted:
+	case <-time.After(30 * time.Second):
+		t.Fatal("compaction not done in 30 s")
+	}
+	// bleve's own planner, at readTier, finds nothing left to merge.
+	policy := mergeplan.DefaultMergePlanOptions
+	policy.MaxSegmentsPerTier = readTier
+	r, err := x.snapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var segs []mergeplan.Segment
+	for i, s := range r.(*scorch.IndexSnapshot).Segments() {
+		segs = append(segs, planned{uint64(i), int64(s.Segment().Count())})
+	}
+	r.Close()
+	if plan, err := mergeplan.Plan(segs, &policy); err != nil || (plan != nil && len(plan.Tasks) > 0) {
+		t.Errorf("after Compact, %d segments (of %d) and bleve would still merge: %v %v", len(segs), before, plan, err)
+	}
+	t.Logf("segments: %d before Compact, %d after", before, len(segs))
+	if len(segs) >= before {
+		t.Errorf("Compact left %d segments of %d", len(segs), before)
+	}
+	got, err := x.Search(ctx, "contact tracing", 50)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(want) {
+		t.Fatalf("%d hits after Compact, %d before", len(got), len(want))
+	}
+	for i := range got {
+		if got[i].ItemID != want[i].ItemID {
+			t.Errorf("hit %d is %s after Compact, %s before", i, got[i].ItemID, want[i].ItemID)
+		}
+	}
+
+	// An index opened again is merged at readTier as it is written: nothing to compact.
+	x.Close()
+	y := openIn(t, dir)
+	defer y.Close()
+	if y.Compact(); y.compacted != nil {
+		t.Error("Compact started on an index this process did not build")
+	}
+}
+
+// putTiers puts into x, one at a time, 50 issues of 400 short items: a segment each.
+// bleve's policies at readTier and buildTier part only above ten segments' worth of its
+// smallest tier (2,000 items), and settled at buildTier these are left in 10 segments.
+func putTiers(t *testing.T, x *Index) {
+	t.Helper()
+	for n := 1; n <= tierIssues; n++ {
+		is := Issue{Number: n, Date: fmt.Sprintf("2020-%02d-%02d", 1+n%12, 1+n%28), Revision: 1}
+		docs := make([]Doc, tierItems)
+		for i := range docs {
+			docs[i] = Doc{ItemID: fmt.Sprintf("%d-%d", n, i+1), IssueNumber: n, Position: i + 1,
+				Title: issue.Text{Zh: fmt.Sprintf("个人信息 第%d条", i), En: fmt.Sprintf("contact tracing %d", i)}}
+		}
+		if err := x.Put(is, docs); err != nil {
+			t.Fatal(err)
+		}
+	}
+	x.settle(settleFor)
+}
+
+const tierIssues, tierItems = 50, 400
+
+// planned is a segment as bleve's merge planner sees it: its items, none deleted.
+type planned struct {
+	id    uint64
+	items int64
+}
+
+func (p planned) Id() uint64      { return p.id }
+func (p planned) FullSize() int64 { return p.items }
+func (p planned) LiveSize() int64 { return p.items }
+func (p planned) HasVector() bool { return false }
+func (p planned) FileSize() int64 { return 0 }
+
+// LiveFileSize is unused: the index plans by items (its FloorSegmentFileSize is 0).
+func (p planned) LiveFileSize() int64 { return 0 }
 
 // PutAll indexes every issue of a call that takes several batches (two at a time), and
 // when a call repeats an issue its last version wins.
