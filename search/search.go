@@ -227,7 +227,7 @@ const scoringModel = index.BM25Scoring
 
 // mappingVersion changes whenever what is indexed or how does: a persistent index of
 // another version is rebuilt.
-const mappingVersion = "wxpub-index-11"
+const mappingVersion = "wxpub-index-12"
 
 // keyVersion is the bleve internal key of a persistent index's mapping version.
 var keyVersion = []byte("wxpub:version")

@@ -19,6 +19,7 @@ import (
 	"github.com/blevesearch/bleve/v2/analysis/tokenizer/unicode"
 	"github.com/blevesearch/bleve/v2/index/scorch"
 	"github.com/blevesearch/bleve/v2/index/scorch/mergeplan"
+	"golang.org/x/text/width"
 
 	"wxpub/issue"
 )
@@ -254,6 +255,25 @@ func BenchmarkAnalyzers(b *testing.B) {
 	}
 }
 
+// BenchmarkFold measures folding the sample's Chinese bodies: as they are, where one
+// sentence has a traditional character (會, as every synthetic item that copies it), and
+// all simplified.
+func BenchmarkFold(b *testing.B) {
+	_, docs := fromFile(b, "../issue/testdata/sample-135.md")
+	var zh string
+	for _, d := range docs {
+		zh += d.Body.Zh
+	}
+	for _, c := range []struct{ name, text string }{{"sample", zh}, {"simplified", strings.ReplaceAll(zh, "會", "会")}} {
+		b.Run(c.name, func(b *testing.B) {
+			b.SetBytes(int64(len(c.text)))
+			for b.Loop() {
+				fold(c.text)
+			}
+		})
+	}
+}
+
 // hanOnly keeps the Ideographic tokens of a stream: what the unigram fields kept of bleve's
 // Unicode tokenizer's before they had a tokenizer of their own.
 func hanOnly(in analysis.TokenStream) analysis.TokenStream {
@@ -370,6 +390,56 @@ func TestFolding(t *testing.T) {
 	for q, want := range map[string]string{"網絡安全審查": "137-1", "資料出境": "138-1", "ＣＣＰＡ": "137-6", "Ｚｏｏｍ": "138-5"} {
 		if got, _ := first(t, x, q); got != want {
 			t.Errorf("%q → %q, want %s", q, got, want)
+		}
+	}
+}
+
+// Words that t2s changes only as words (瞭 alone stays; 不瞭解 → 不了解) fold in the index
+// and the query as whole texts would.
+func TestFoldingWords(t *testing.T) {
+	x := newIndex(t)
+	is := Issue{Number: 1, Date: "2020-04-15"}
+	docs := []Doc{
+		{ItemID: "1-1", IssueNumber: 1, Position: 1, Title: issue.Text{Zh: "用户不瞭解隐私政策"}},
+		{ItemID: "1-2", IssueNumber: 1, Position: 2, Title: issue.Text{Zh: "企业了解合规要求"}},
+	}
+	if err := x.Put(is, docs); err != nil {
+		t.Fatal(err)
+	}
+	for q, want := range map[string][]string{"了解": {"1-1", "1-2"}, "瞭解": {"1-1", "1-2"}, "不瞭解": {"1-1"}} {
+		hits, err := x.Search(context.Background(), q, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, h := range hits {
+			got = append(got, h.ItemID)
+		}
+		slices.Sort(got)
+		if !slices.Equal(got, want) {
+			t.Errorf("%s found %v, want %v", q, got, want)
+		}
+	}
+}
+
+// fold converts a text's runs of Chinese characters alone, and only those t2s may change:
+// the same as converting the whole text, for every text of the fixtures and for mixed ones.
+func TestFoldAsWholeText(t *testing.T) {
+	texts := []string{"網絡安全審查，不瞭解 GDPR 的會議", "一目瞭然。ＡＢＣ乾隆藉口", "个人信息保护法（PIPL）第5条", "𠀋會 x"}
+	for _, f := range []string{"../issue/testdata/sample-135.md", "testdata/archive-137.md", "testdata/archive-138.md"} {
+		_, docs := fromFile(t, f)
+		for _, d := range docs {
+			texts = append(texts, d.Title.Zh, d.Body.Zh, d.Title.En, d.Body.En)
+		}
+	}
+	for _, s := range texts {
+		low := strings.ToLower(width.Fold.String(s))
+		want, err := t2s().Convert(low)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := fold(s); got != want {
+			t.Errorf("fold(%.40q) = %.40q, t2s of the whole text %.40q", s, got, want)
 		}
 	}
 }
