@@ -673,11 +673,7 @@ func (x *Index) Compact() {
 // as it found (a merge's result may complete a tier of its own), the index closes or ctx
 // ends.
 func (x *Index) compact(ctx context.Context) {
-	adv, err := x.idx.Advanced()
-	if err != nil {
-		return
-	}
-	sc, ok := adv.(*scorch.Scorch)
+	sc, ok := x.scorch()
 	if !ok {
 		return
 	}
@@ -707,6 +703,16 @@ func (x *Index) segments() int {
 	return max(0, len(edges)-1)
 }
 
+// scorch is the bleve index underneath, for its merges and statistics.
+func (x *Index) scorch() (*scorch.Scorch, bool) {
+	adv, err := x.idx.Advanced()
+	if err != nil {
+		return nil, false
+	}
+	sc, ok := adv.(*scorch.Scorch)
+	return sc, ok
+}
+
 // settleFor bounds how long Close waits for merges: a server stopping after a first build
 // at 100,000 items should not hold up its shutdown for long. What is left unmerged is
 // merged by the next process to hold the index long enough.
@@ -717,11 +723,7 @@ const settleFor = 10 * time.Second
 // publish) otherwise leaves segments that each later process opening the index starts to
 // merge and abandons at exit: 38 % of a `wxpub ask`'s CPU went to such a merge.
 func (x *Index) settle(limit time.Duration) {
-	adv, err := x.idx.Advanced()
-	if err != nil {
-		return
-	}
-	sc, ok := adv.(*scorch.Scorch)
+	sc, ok := x.scorch()
 	if !ok {
 		return
 	}
