@@ -41,16 +41,16 @@ func fold(s string) string {
 			i += n
 			continue
 		}
-		start, changes := i, false
+		start, convert := i, false
 		for i < len(s) {
 			r, n := utf8.DecodeRuneInString(s[i:])
 			if r < 0x3400 {
 				break
 			}
-			changes = changes || traditional(r)
+			convert = convert || traditional(r)
 			i += n
 		}
-		if !changes {
+		if !convert {
 			continue
 		}
 		out, err := t2s().Convert(s[start:i])

@@ -284,9 +284,9 @@ func wrap(idx bleve.Index, dir string, temp bool) *Index {
 // once built. Two a tier during a build merge each new segment again and again on its way
 // up: at 100,000 items 1.7 GB of merges for an index of 0.32 GB, on the two cores the
 // build needs, against 0.8–0.9 GB at ten a tier. Alternated on one machine, `serve` was
-// ready in 74 and 69 s against 81 and 79 s (124 and 117 s of CPU against 137 and 134), and
-// its compaction, while it answered, was over within 2 s, leaving 2 segments where two a
-// tier all along left 5.
+// ready in 69.2–76.0 s against 78.7–87.0 s (117–126 s of CPU against 134–147), and its
+// compaction, while it answered, was over within 2–8 s, leaving 1–4 segments where two a
+// tier all along left 4–5 (BENCHMARKS.md, `bench/build.sh`).
 const (
 	readTier  = 2
 	buildTier = 10
@@ -622,7 +622,7 @@ func (x *Index) Close() error {
 		if x.compacted != nil {
 			select {
 			case <-x.compacted:
-			case <-time.After(settleFor):
+			case <-time.After(time.Until(deadline)):
 			}
 			x.stopCompacting()
 		}
