@@ -333,18 +333,22 @@ func (a ranked) before(b ranked) bool {
 	return a.score > b.score || a.score == b.score && a.id < b.id
 }
 
+// order is before as a comparison, for sorting and searching rankings (an item is
+// offered once: two never tie).
+func order(a, b ranked) int {
+	if a.before(b) {
+		return -1
+	}
+	return 1
+}
+
 // offer keeps a match if it is among the n best so far.
 func (k *ranking) offer(id uint64, score float64, expl *search.Explanation) {
 	m := ranked{id, score, expl}
 	if len(k.kept) == k.n && (k.n == 0 || !m.before(k.kept[len(k.kept)-1])) {
 		return
 	}
-	i, _ := slices.BinarySearchFunc(k.kept, m, func(e, t ranked) int {
-		if e.before(t) {
-			return -1
-		}
-		return 1
-	})
+	i, _ := slices.BinarySearchFunc(k.kept, m, order)
 	if len(k.kept) == k.n {
 		k.kept = k.kept[:len(k.kept)-1]
 	}
@@ -357,12 +361,7 @@ func merge(r index.IndexReader, parts []ranking, n int) (search.DocumentMatchCol
 	for _, p := range parts {
 		all = append(all, p.kept...)
 	}
-	slices.SortFunc(all, func(a, b ranked) int {
-		if a.before(b) {
-			return -1
-		}
-		return 1
-	})
+	slices.SortFunc(all, order)
 	all = all[:min(n, len(all))]
 	out := make(search.DocumentMatchCollection, len(all))
 	for i, m := range all {

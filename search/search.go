@@ -111,11 +111,13 @@ type Index struct {
 	written atomic.Bool
 	// built: this process created the persistent index, merged at buildTier (Compact).
 	built bool
-	// compactOnce starts the compaction of a built index; compacted is closed when it
-	// ends, and stopCompacting ends it early.
-	compactOnce    sync.Once
-	compacted      chan struct{}
-	stopCompacting context.CancelFunc
+	// The compaction of a built index: compacting is closed when the one under way ends
+	// (nil: none is), compactAgain asks it for another round (the index was written
+	// meanwhile), and closing stops any more.
+	compactMu    sync.Mutex
+	compacting   chan struct{}
+	compactAgain bool
+	closing      bool
 
 	recentDays recentDays
 }
@@ -618,20 +620,20 @@ func (x *Index) Close() error {
 		// A built index is left merged for the next process, which would otherwise start
 		// on what is left.
 		deadline := time.Now().Add(settleFor)
-		x.Compact()
-		if x.compacted != nil {
+		x.Compact() // what was written since the last compaction too
+		if done := x.compaction(false); done != nil {
 			select {
-			case <-x.compacted:
+			case <-done:
 			case <-time.After(time.Until(deadline)):
 			}
-			x.stopCompacting()
 		}
+		done := x.compaction(true)
 		if x.written.Load() { // never for a temporary index (saveCatalog)
 			x.settle(time.Until(deadline))
 		}
 		x.closeErr = x.idx.Close()
-		if x.compacted != nil {
-			<-x.compacted // a round under way ends with the index
+		if done != nil {
+			<-done // a round under way ends with the index
 		}
 		if x.records != nil {
 			if err := x.records.Close(); x.closeErr == nil {
@@ -653,35 +655,63 @@ func (x *Index) Close() error {
 // Compact starts merging, in the background, an index this process created down to
 // readTier segments a tier, as an index being read wants; for any other index it does
 // nothing, as such an index is merged that far as it is written. Call it once the index
-// holds what it was built for: searches go on meanwhile, and Close waits for it (for
-// settleFor at most).
+// holds what it was built for: searches go on meanwhile. Called while a compaction is
+// under way, it has that one go round once more; Close calls it for what was written
+// since, and waits for it (for settleFor at most).
 func (x *Index) Compact() {
 	if !x.built {
 		return
 	}
-	x.compactOnce.Do(func() {
-		ctx, stop := context.WithCancel(context.Background())
-		x.compacted, x.stopCompacting = make(chan struct{}), stop
+	x.compactMu.Lock()
+	defer x.compactMu.Unlock()
+	switch {
+	case x.closing:
+	case x.compacting != nil:
+		x.compactAgain = true
+	default:
+		done := make(chan struct{})
+		x.compacting = done
 		go func() {
-			defer close(x.compacted)
-			x.compact(ctx)
+			defer close(done)
+			for {
+				x.compact()
+				x.compactMu.Lock()
+				again := x.compactAgain && !x.closing
+				x.compactAgain = false
+				if !again {
+					x.compacting = nil
+				}
+				x.compactMu.Unlock()
+				if !again {
+					return
+				}
+			}
 		}()
-	})
+	}
+}
+
+// compaction returns what is closed when the compaction under way ends (nil: none is);
+// with closing, none starts after it.
+func (x *Index) compaction(closing bool) chan struct{} {
+	x.compactMu.Lock()
+	defer x.compactMu.Unlock()
+	x.closing = x.closing || closing
+	return x.compacting
 }
 
 // compact asks bleve to merge by the read policy until a round leaves as many segments
-// as it found (a merge's result may complete a tier of its own), the index closes or ctx
-// ends.
-func (x *Index) compact(ctx context.Context) {
+// as it found (a merge's result may complete a tier of its own) or the index closes
+// (bleve's ForceMerge then returns at once, and the count stays).
+func (x *Index) compact() {
 	sc, ok := x.scorch()
 	if !ok {
 		return
 	}
 	policy := mergeplan.DefaultMergePlanOptions
 	policy.MaxSegmentsPerTier = readTier
-	for n := x.segments(); n > 0 && ctx.Err() == nil; {
+	for n := x.segments(); n > 0; {
 		// bleve's ForceMerge returns when the round is done or the index closes.
-		if err := sc.ForceMerge(ctx, &policy); err != nil {
+		if err := sc.ForceMerge(context.Background(), &policy); err != nil {
 			return
 		}
 		after := x.segments()
@@ -692,7 +722,7 @@ func (x *Index) compact(ctx context.Context) {
 	}
 }
 
-// segments is how many segments the index has now (0 once closed).
+// segments is how many segments the index has now (0 when it cannot be read).
 func (x *Index) segments() int {
 	r, err := x.snapshot()
 	if err != nil {

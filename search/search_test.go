@@ -728,11 +728,15 @@ func TestSearchReadsReturnedRecordsOnly(t *testing.T) {
 
 // A process that builds the index and exits (import, publish, ask) leaves it merged as
 // the read policy wants, so that the next process to open it (an ask) has no merge to start and
-// abandon at its exit.
+// abandon at its exit: what it wrote after compacting too (an import's issue, after the
+// build that a new mapping version asked for).
 func TestCloseLeavesIndexSettled(t *testing.T) {
 	dir := t.TempDir()
 	x := openIn(t, dir)
-	putTiers(t, x)
+	putTiers(t, x, 1, tierIssues)
+	x.Compact()
+	awaitCompaction(t, x)
+	putTiers(t, x, tierIssues+1, tierIssues+3)
 	x.Close()
 
 	x = openIn(t, dir)
@@ -750,8 +754,8 @@ func TestCloseLeavesIndexSettled(t *testing.T) {
 	if tasks := stats["TotFileMergePlanTasks"]; tasks != uint64(0) {
 		t.Errorf("reopened index merged again (%v merge tasks): the writer left it unsettled", tasks)
 	}
-	if x.Size() != tierIssues*tierItems {
-		t.Errorf("%d items after reopening, want %d", x.Size(), tierIssues*tierItems)
+	if x.Size() != (tierIssues+3)*tierItems {
+		t.Errorf("%d items after reopening, want %d", x.Size(), (tierIssues+3)*tierItems)
 	}
 }
 
@@ -761,7 +765,7 @@ func TestCompactMergesABuiltIndex(t *testing.T) {
 	dir := t.TempDir()
 	x := openIn(t, dir)
 	defer x.Close()
-	putTiers(t, x)
+	putTiers(t, x, 1, tierIssues)
 	before := x.segments()
 	if before <= 2*readTier {
 		t.Fatalf("%d segments after %d batches at %d a tier: too few to show a compaction", before, tierIssues, buildTier)
@@ -772,11 +776,7 @@ func TestCompactMergesABuiltIndex(t *testing.T) {
 		t.Fatal(err)
 	}
 	x.Compact()
-	select {
-	case <-x.compacted:
-	case <-time.After(30 * time.Second):
-		t.Fatal("compaction not done in 30 s")
-	}
+	awaitCompaction(t, x)
 	// bleve's own planner, at readTier, finds nothing left to merge.
 	policy := mergeplan.DefaultMergePlanOptions
 	policy.MaxSegmentsPerTier = readTier
@@ -813,17 +813,17 @@ func TestCompactMergesABuiltIndex(t *testing.T) {
 	x.Close()
 	y := openIn(t, dir)
 	defer y.Close()
-	if y.Compact(); y.compacted != nil {
+	if y.Compact(); y.compaction(false) != nil {
 		t.Error("Compact started on an index this process did not build")
 	}
 }
 
-// putTiers puts into x, one at a time, 50 issues of 400 short items: a segment each.
-// bleve's policies at readTier and buildTier part only above ten segments' worth of its
-// smallest tier (2,000 items), and settled at buildTier these are left in 10 segments.
-func putTiers(t *testing.T, x *Index) {
+// putTiers puts into x, one at a time, issues from to to of 400 short items: a segment
+// each. bleve's policies at readTier and buildTier part only above ten segments' worth of
+// its smallest tier (2,000 items), and settled at buildTier 50 are left in 10 segments.
+func putTiers(t *testing.T, x *Index, from, to int) {
 	t.Helper()
-	for n := 1; n <= tierIssues; n++ {
+	for n := from; n <= to; n++ {
 		is := Issue{Number: n, Date: fmt.Sprintf("2020-%02d-%02d", 1+n%12, 1+n%28), Revision: 1}
 		docs := make([]Doc, tierItems)
 		for i := range docs {
@@ -838,6 +838,18 @@ func putTiers(t *testing.T, x *Index) {
 }
 
 const tierIssues, tierItems = 50, 400
+
+// awaitCompaction waits for x's compaction to end.
+func awaitCompaction(t *testing.T, x *Index) {
+	t.Helper()
+	if done := x.compaction(false); done != nil {
+		select {
+		case <-done:
+		case <-time.After(30 * time.Second):
+			t.Fatal("compaction not done in 30 s")
+		}
+	}
+}
 
 // planned is a segment as bleve's merge planner sees it: its items, none deleted.
 type planned struct {
