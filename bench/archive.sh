@@ -39,7 +39,7 @@ serve() {
   local start; start=$(date +%s.%N)
   "$work/wxpub" serve --log-format json >"$work/serve.log" 2>&1 &
   pids+=($!); serve_pid=$!
-  until curl -sf http://127.0.0.1:19090/readyz >/dev/null; do sleep 0.05; done
+  await_ready "$WXPUB_SERVER_ADMIN_ADDR" "$serve_pid" "$work/serve.log"
   ready=$(echo "$(date +%s.%N) - $start" | bc | xargs printf '%.2f')
 }
 serve

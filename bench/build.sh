@@ -28,10 +28,7 @@ for ((round = 1; round <= rounds; round++)); do
     start=$(date +%s.%N)
     "$bin" serve --log-format json >"$work/serve.log" 2>&1 &
     pids+=($!); pid=$!
-    until curl -sf "http://$WXPUB_SERVER_ADMIN_ADDR/readyz" >/dev/null; do
-      kill -0 "$pid" 2>/dev/null || { cat "$work/serve.log"; exit 1; }
-      sleep 0.1
-    done
+    await_ready "$WXPUB_SERVER_ADMIN_ADDR" "$pid" "$work/serve.log"
     ready=$(echo "$(date +%s.%N) - $start" | bc)
     prev=$(cpu "$pid")
     while sleep 2; do now=$(cpu "$pid"); [ $((now - prev)) -lt 10 ] && break; prev=$now; done

@@ -21,3 +21,17 @@ trap cleanup EXIT
 
 # build compiles the named commands of this module into $work (bench/seed → $work/seed).
 build() { for pkg in "$@"; do go build -o "$work/$(basename "$pkg")" "./$pkg"; done; }
+
+# await_ready waits until the server at admin address $1 (host:port) answers /readyz. With
+# its process ID as $2 and its log as $3, it stops waiting when that process has exited,
+# shows the log and fails: a server that cannot start would otherwise be waited for forever.
+await_ready() {
+  until curl -sf "http://$1/readyz" >/dev/null; do
+    if [ -n "${2:-}" ] && ! kill -0 "$2" 2>/dev/null; then
+      echo "the server at $1 exited before it was ready" >&2
+      [ -n "${3:-}" ] && cat "$3" >&2
+      return 1
+    fi
+    sleep 0.05
+  done
+}

@@ -20,7 +20,7 @@ export WXPUB_SERVER_ADMIN_ADDR=127.0.0.1:19090
 
 "$work/wxpub" serve --log-level warn >"$work/serve.log" 2>&1 &
 pids+=($!); serve=$!
-until curl -sf http://127.0.0.1:19090/readyz >/dev/null; do sleep 0.1; done
+await_ready "$WXPUB_SERVER_ADMIN_ADDR" "$serve" "$work/serve.log"
 sleep 8   # start-up settles: the index is written to disk and its memory returned
 echo "serve: idle RSS $(awk '/VmRSS/ {print $2}' /proc/$serve/status) kB with $(curl -s http://127.0.0.1:19090/metrics | awk '/^wxpub_index_items/ {print $2}') items"
 "$work/flood" -url http://127.0.0.1:18080/wechat -token floodtoken -pid "$serve" -duration "${secs}s"

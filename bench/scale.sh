@@ -25,7 +25,7 @@ export WXPUB_REDIS_PREFIX="$prefix"
 serve() { # port [redis]
   WXPUB_SERVER_ADDR=127.0.0.1:$1 WXPUB_SERVER_ADMIN_ADDR=127.0.0.1:$(($1 + 1000)) WXPUB_REDIS_ADDR=${2:-} "$work/wxpub" serve --log-format json >>"$work/serve.log" 2>&1 &
   pids+=($!)
-  until curl -sf http://127.0.0.1:$(($1 + 1000))/readyz >/dev/null; do sleep 0.1; done
+  await_ready "127.0.0.1:$(($1 + 1000))" "$!" "$work/serve.log"
 }
 load() { # label urls
   "$work/loadgen" -label "$1" -url "$2" -token benchtoken -mode plain -conns 32 -duration ${secs}s

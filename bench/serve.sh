@@ -24,7 +24,7 @@ export WXPUB_SERVER_ADMIN_ADDR=127.0.0.1:19090
 start=$(date +%s.%N)
 "$work/wxpub" serve --log-format json >"$work/serve.log" 2>&1 &
 pids+=($!); serve=$!
-until curl -sf http://127.0.0.1:19090/readyz >/dev/null; do sleep 0.1; done
+await_ready "$WXPUB_SERVER_ADMIN_ADDR" "$serve" "$work/serve.log"
 ready=$(echo "$(date +%s.%N) - $start" | bc)
 items=$(curl -s http://127.0.0.1:19090/metrics | awk '/^wxpub_index_items/ {print $2}')
 sleep 8   # idle: after start-up settles (the index is written to disk, memory returned)

@@ -778,23 +778,13 @@ func TestCompactMergesABuiltIndex(t *testing.T) {
 	x.Compact()
 	awaitCompaction(t, x)
 	// bleve's own planner, at readTier, finds nothing left to merge.
-	policy := mergeplan.DefaultMergePlanOptions
-	policy.MaxSegmentsPerTier = readTier
-	r, err := x.snapshot()
-	if err != nil {
-		t.Fatal(err)
+	after := x.segments()
+	if plan := mergePlan(t, x); plan != nil && len(plan.Tasks) > 0 {
+		t.Errorf("after Compact, %d segments (of %d) and bleve would still merge: %v", after, before, plan)
 	}
-	var segs []mergeplan.Segment
-	for i, s := range r.(*scorch.IndexSnapshot).Segments() {
-		segs = append(segs, planned{uint64(i), int64(s.Segment().Count())})
-	}
-	r.Close()
-	if plan, err := mergeplan.Plan(segs, &policy); err != nil || (plan != nil && len(plan.Tasks) > 0) {
-		t.Errorf("after Compact, %d segments (of %d) and bleve would still merge: %v %v", len(segs), before, plan, err)
-	}
-	t.Logf("segments: %d before Compact, %d after", before, len(segs))
-	if len(segs) >= before {
-		t.Errorf("Compact left %d segments of %d", len(segs), before)
+	t.Logf("segments: %d before Compact, %d after", before, after)
+	if after >= before {
+		t.Errorf("Compact left %d segments of %d", after, before)
 	}
 	got, err := x.Search(ctx, "contact tracing", 50)
 	if err != nil {
@@ -818,10 +808,49 @@ func TestCompactMergesABuiltIndex(t *testing.T) {
 	}
 }
 
+// Compact called while a compaction is under way has that one go round again, rather than
+// start another beside it, and what was written meanwhile ends merged too.
+func TestCompactDuringACompaction(t *testing.T) {
+	x := openIn(t, t.TempDir())
+	defer x.Close()
+	putTiers(t, x, 1, tierIssues)
+	x.Compact()
+	first := x.compaction(false)
+	if first == nil {
+		t.Fatal("Compact started no compaction of a built index")
+	}
+	// Written, and Compact called, while the first compaction merges 50 segments.
+	putIssues(t, x, tierIssues+1, tierIssues+3)
+	x.Compact()
+	select {
+	case <-first:
+		t.Log("the first compaction ended before the writes: Compact started another")
+	default:
+		if again := x.compaction(false); again != first {
+			t.Errorf("Compact during a compaction started another beside it")
+		}
+	}
+	awaitCompaction(t, x)
+	if plan := mergePlan(t, x); plan != nil && len(plan.Tasks) > 0 {
+		t.Errorf("after both compactions bleve would still merge %d segments: the writes made during the first were left", x.segments())
+	}
+	if want := (tierIssues + 3) * tierItems; x.Size() != want {
+		t.Errorf("%d items, want %d", x.Size(), want)
+	}
+}
+
 // putTiers puts into x, one at a time, issues from to to of 400 short items: a segment
 // each. bleve's policies at readTier and buildTier part only above ten segments' worth of
 // its smallest tier (2,000 items), and settled at buildTier 50 are left in 10 segments.
 func putTiers(t *testing.T, x *Index, from, to int) {
+	t.Helper()
+	putIssues(t, x, from, to)
+	x.settle(settleFor)
+}
+
+// putIssues puts issues from to to as putTiers does, and returns as soon as they are
+// indexed.
+func putIssues(t *testing.T, x *Index, from, to int) {
 	t.Helper()
 	for n := from; n <= to; n++ {
 		is := Issue{Number: n, Date: fmt.Sprintf("2020-%02d-%02d", 1+n%12, 1+n%28), Revision: 1}
@@ -834,7 +863,6 @@ func putTiers(t *testing.T, x *Index, from, to int) {
 			t.Fatal(err)
 		}
 	}
-	x.settle(settleFor)
 }
 
 const tierIssues, tierItems = 50, 400
@@ -849,6 +877,27 @@ func awaitCompaction(t *testing.T, x *Index) {
 			t.Fatal("compaction not done in 30 s")
 		}
 	}
+}
+
+// mergePlan is what bleve's planner would merge in x now, at readTier.
+func mergePlan(t *testing.T, x *Index) *mergeplan.MergePlan {
+	t.Helper()
+	policy := mergeplan.DefaultMergePlanOptions
+	policy.MaxSegmentsPerTier = readTier
+	r, err := x.snapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	var segs []mergeplan.Segment
+	for i, s := range r.(*scorch.IndexSnapshot).Segments() {
+		segs = append(segs, planned{uint64(i), int64(s.Segment().Count())})
+	}
+	plan, err := mergeplan.Plan(segs, &policy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return plan
 }
 
 // planned is a segment as bleve's merge planner sees it: its items, none deleted.
