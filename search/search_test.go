@@ -810,6 +810,10 @@ func TestCompactMergesABuiltIndex(t *testing.T) {
 
 // Compact called while a compaction is under way has that one go round again, rather than
 // start another beside it, and what was written meanwhile ends merged too.
+//
+// The write here lands during a round, which the compaction's own loop then takes in: it
+// fails when Compact starts a second compaction, not when it drops the extra round, which
+// matters only for a write landing after the last round's count (too narrow to time).
 func TestCompactDuringACompaction(t *testing.T) {
 	x := openIn(t, t.TempDir())
 	defer x.Close()
@@ -819,8 +823,9 @@ func TestCompactDuringACompaction(t *testing.T) {
 	if first == nil {
 		t.Fatal("Compact started no compaction of a built index")
 	}
-	// Written, and Compact called, while the first compaction merges 50 segments.
-	putIssues(t, x, tierIssues+1, tierIssues+3)
+	// Written, and Compact called, while the first compaction merges: one issue takes a
+	// quarter of the time its rounds take.
+	putIssues(t, x, tierIssues+1, tierIssues+1)
 	x.Compact()
 	select {
 	case <-first:
@@ -834,7 +839,7 @@ func TestCompactDuringACompaction(t *testing.T) {
 	if plan := mergePlan(t, x); plan != nil && len(plan.Tasks) > 0 {
 		t.Errorf("after both compactions bleve would still merge %d segments: the writes made during the first were left", x.segments())
 	}
-	if want := (tierIssues + 3) * tierItems; x.Size() != want {
+	if want := (tierIssues + 1) * tierItems; x.Size() != want {
 		t.Errorf("%d items, want %d", x.Size(), want)
 	}
 }
