@@ -1,14 +1,19 @@
 package search
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"math"
 	"os"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/blevesearch/bleve/v2/index/scorch"
+	"github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
+	index "github.com/blevesearch/bleve_index_api"
 	segment "github.com/blevesearch/scorch_segment_api/v2"
 
 	"wxpub/internal/synthetic"
@@ -181,4 +186,219 @@ func (x *Index) readSegmentPostings(terms []fieldTerm) (int, error) {
 		return 0, fmt.Errorf("postings without frequencies or norms")
 	}
 	return n, nil
+}
+
+// BenchmarkArchiveImpactOrder measures how much of the postings an early-terminating search
+// of the index in WXPUB_BENCH_INDEX would read to find the same 100 best as reading them
+// all: the design question the search p99 target leaves (BENCHMARKS.md). For each query's
+// words in each text field, all of them required (a clause of the candidate search), scored
+// as bleve's BM25 scores them, in two layouts:
+//
+//   - block-max: postings in ID order, as bleve's segments hold them, with each term's best
+//     score stored for every 128 IDs; a block whose terms' best scores together fall below
+//     the 100th best is skipped. It reports the share of postings in blocks not skipped.
+//   - impact order: each term's postings from its best score down, read in step until the
+//     next scores together fall below the 100th best (the threshold algorithm). It reports
+//     the share of postings read.
+//
+// Clauses that match fewer than 1,000 items are left out: reading them whole is cheap.
+func BenchmarkArchiveImpactOrder(b *testing.B) {
+	dir := os.Getenv("WXPUB_BENCH_INDEX")
+	if dir == "" {
+		b.Skip("WXPUB_BENCH_INDEX names the index to measure (bench/archive.sh)")
+	}
+	x, err := Open(dir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer x.Close()
+	reader, err := x.snapshot()
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer reader.Close()
+	// Totals by kind of field: titles, whose items often tie (a title copies a sentence),
+	// and bodies.
+	type totals struct{ all, blockMax, impact int }
+	var by map[bool]*totals
+	for i := 0; i < b.N; i++ {
+		by = map[bool]*totals{true: {}, false: {}}
+		for _, text := range synthetic.Queries {
+			for _, f := range allFields {
+				lists, err := impacts(reader, f.name, x.terms(fold(text), f.analyzer))
+				if err != nil {
+					b.Fatal(err)
+				}
+				if n, bm, io, ok := earlyTermination(lists, 100, 1000); ok {
+					t := by[f.title]
+					t.all, t.blockMax, t.impact = t.all+n, t.blockMax+bm, t.impact+io
+				}
+			}
+		}
+	}
+	if by[false].all == 0 || by[true].all == 0 {
+		b.Skip("no clause matches 1,000 items: the index in WXPUB_BENCH_INDEX is not the archive")
+	}
+	for _, kind := range []struct {
+		title bool
+		name  string
+	}{{false, "body"}, {true, "title"}} {
+		t := by[kind.title]
+		b.ReportMetric(float64(t.all)/float64(len(synthetic.Queries)), kind.name+"-postings/query")
+		b.ReportMetric(100*float64(t.blockMax)/float64(t.all), kind.name+"-block-max-%")
+		b.ReportMetric(100*float64(t.impact)/float64(t.all), kind.name+"-impact-order-%")
+	}
+}
+
+// posting is an item's ID in a snapshot and its score for one term.
+type posting struct {
+	id    uint64
+	score float64
+}
+
+// impacts reads each term's postings in field, scored as bleve's BM25 scores a term query
+// of boost 1 (before its query norm, the same for every item), in ID order.
+func impacts(r index.IndexReader, field string, terms []string) ([][]posting, error) {
+	snap, ok := r.(*scorch.IndexSnapshot)
+	if !ok {
+		return nil, fmt.Errorf("the index is not scorch's")
+	}
+	docs, err := r.DocCount()
+	if err != nil {
+		return nil, err
+	}
+	card, err := fieldCardinality(r, field)
+	if err != nil || docs == 0 {
+		return nil, err
+	}
+	avg := math.Ceil(float64(card) / float64(docs)) // as bleve's bm25ScoreMetrics
+	var lists [][]posting
+	for _, term := range terms {
+		var list []posting
+		var base uint64
+		for _, seg := range snap.Segments() {
+			dict, err := seg.Segment().Dictionary(field)
+			if err != nil {
+				return nil, err
+			}
+			pl, err := dict.PostingsList([]byte(term), seg.Deleted(), nil)
+			if err != nil {
+				return nil, err
+			}
+			it := pl.Iterator(true, true, false, nil)
+			for {
+				p, err := it.Next()
+				if err != nil {
+					return nil, err
+				}
+				if p == nil {
+					break
+				}
+				tf, length := math.Sqrt(float64(p.Frequency())), 1/(p.Norm()*p.Norm())
+				list = append(list, posting{base + p.Number(), tf * search.BM25_k1 / (tf + search.BM25_k1*(1-search.BM25_b+search.BM25_b*length/avg))})
+			}
+			base += seg.Segment().Count()
+		}
+		idf := math.Log(1 + (float64(docs)-float64(len(list))+0.5)/(float64(len(list))+0.5))
+		for i := range list {
+			list[i].score *= idf
+		}
+		lists = append(lists, list)
+	}
+	return lists, nil
+}
+
+// earlyTermination returns, for the conjunction of lists, how many postings there are, how
+// many lie in 128-ID blocks that block-max cannot skip, and how many the threshold
+// algorithm reads over the lists in impact order, to find the k best; false when fewer
+// than least items match.
+func earlyTermination(lists [][]posting, k, least int) (n, blockMax, impact int, ok bool) {
+	if len(lists) == 0 {
+		return 0, 0, 0, false
+	}
+	score, count := map[uint64]float64{}, map[uint64]int{}
+	for _, l := range lists {
+		n += len(l)
+		for _, p := range l {
+			score[p.id] += p.score
+			count[p.id]++
+		}
+	}
+	var matches []float64
+	for id, s := range score {
+		if count[id] == len(lists) {
+			matches = append(matches, s)
+		}
+	}
+	if len(matches) < max(least, k) {
+		return 0, 0, 0, false
+	}
+	slices.Sort(matches)
+	threshold := matches[len(matches)-k]
+	// Block-max: the best score of each term in each block of 128 IDs.
+	blocks := map[uint64][]float64{}
+	sizes := map[uint64]int{}
+	for i, l := range lists {
+		for _, p := range l {
+			blk := p.id / 128
+			if blocks[blk] == nil {
+				blocks[blk] = make([]float64, len(lists))
+			}
+			blocks[blk][i] = max(blocks[blk][i], p.score)
+			sizes[blk]++
+		}
+	}
+	for blk, best := range blocks {
+		sum := 0.0
+		for _, s := range best {
+			sum += s
+		}
+		if sum >= threshold {
+			blockMax += sizes[blk]
+		}
+	}
+	// Impact order: read every list to depth d, until the scores at d fall below.
+	sorted := make([][]float64, len(lists))
+	for i, l := range lists {
+		for _, p := range l {
+			sorted[i] = append(sorted[i], p.score)
+		}
+		slices.SortFunc(sorted[i], func(a, b float64) int { return cmp.Compare(b, a) })
+	}
+	for depth := 0; ; depth++ {
+		sum, more := 0.0, false
+		for _, s := range sorted {
+			if depth < len(s) {
+				sum, more = sum+s[depth], true
+			}
+		}
+		if !more || sum < threshold {
+			for _, s := range sorted {
+				impact += min(depth, len(s))
+			}
+			return n, blockMax, impact, true
+		}
+	}
+}
+
+// The figures BenchmarkArchiveImpactOrder reports, on lists whose answer is known: two
+// terms in 2,000 items, each scoring 1/(id+1), so that the 10 best are IDs 0–9.
+func TestEarlyTermination(t *testing.T) {
+	var lists [][]posting
+	for range 2 {
+		var l []posting
+		for id := range uint64(2000) {
+			l = append(l, posting{id, 1 / float64(id+1)})
+		}
+		lists = append(lists, l)
+	}
+	n, blockMax, impact, ok := earlyTermination(lists, 10, 1000)
+	// The 10th best scores 2/10: only IDs 0–127's block reaches it, and in impact order
+	// the 11th scores of both lists together (2/11) are the first below it.
+	if !ok || n != 4000 || blockMax != 256 || impact != 20 {
+		t.Errorf("got %d postings, %d in blocks kept, %d read in impact order (%v); want 4000, 256, 20", n, blockMax, impact, ok)
+	}
+	if _, _, _, ok := earlyTermination(lists, 10, 2001); ok {
+		t.Error("measured a clause with fewer matches than asked for")
+	}
 }
