@@ -27,18 +27,7 @@ import (
 // read at best), and reports the postings a query reads and the cost of each, beside
 // what a whole Search of the same queries costs.
 func BenchmarkArchivePostings(b *testing.B) {
-	dir := os.Getenv("WXPUB_BENCH_INDEX")
-	if dir == "" {
-		b.Skip("WXPUB_BENCH_INDEX names the index to measure (bench/archive.sh)")
-	}
-	x, err := Open(dir)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer x.Close()
-	if x.Size() == 0 {
-		b.Skip("the index in WXPUB_BENCH_INDEX is empty or held by another process")
-	}
+	x := benchIndex(b)
 	ctx := context.Background()
 	var postings, raw int
 	var read, readRaw, searched time.Duration
@@ -75,6 +64,24 @@ func BenchmarkArchivePostings(b *testing.B) {
 	b.ReportMetric(float64(readRaw.Nanoseconds())/float64(raw), "segment-ns/posting")
 	b.ReportMetric(float64(readRaw.Microseconds())/1000/float64(b.N), "segment-read-ms/query")
 	b.ReportMetric(float64(searched.Microseconds())/1000/float64(b.N), "search-ms/query")
+}
+
+// benchIndex opens the index in WXPUB_BENCH_INDEX (bench/archive.sh's), closed with the
+// benchmark; without one the benchmark is skipped.
+func benchIndex(b *testing.B) *Index {
+	dir := os.Getenv("WXPUB_BENCH_INDEX")
+	if dir == "" {
+		b.Skip("WXPUB_BENCH_INDEX names the index to measure (bench/archive.sh)")
+	}
+	x, err := Open(dir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { x.Close() })
+	if x.Size() == 0 {
+		b.Skip("the index in WXPUB_BENCH_INDEX is empty or held by another process")
+	}
+	return x
 }
 
 // fieldTerm is a term in a field.
@@ -203,15 +210,7 @@ func (x *Index) readSegmentPostings(terms []fieldTerm) (int, error) {
 //
 // Clauses that match fewer than 1,000 items are left out: reading them whole is cheap.
 func BenchmarkArchiveImpactOrder(b *testing.B) {
-	dir := os.Getenv("WXPUB_BENCH_INDEX")
-	if dir == "" {
-		b.Skip("WXPUB_BENCH_INDEX names the index to measure (bench/archive.sh)")
-	}
-	x, err := Open(dir)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer x.Close()
+	x := benchIndex(b)
 	reader, err := x.snapshot()
 	if err != nil {
 		b.Fatal(err)
