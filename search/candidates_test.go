@@ -11,6 +11,8 @@ import (
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/search"
+	"github.com/blevesearch/bleve/v2/search/query"
+	"github.com/blevesearch/bleve/v2/search/searcher"
 	index "github.com/blevesearch/bleve_index_api"
 
 	"wxpub/internal/synthetic"
@@ -323,5 +325,36 @@ func TestRecentDaysFollowTheIndex(t *testing.T) {
 	put(2, "2019-08-01")
 	if got := recent(); !slices.Equal(got, []string{"3-1", "3-2"}) {
 		t.Fatalf("after redating issue 2: recent items %v, want issue 3's", got)
+	}
+}
+
+// A glossary entry's forms in every field are a disjunction of a dozen clauses and more,
+// which bleve answers with its slice searcher (disjunctionSlice), a long message's with
+// its heap searcher.
+func TestDisjunctionSearchers(t *testing.T) {
+	x := newIndex(t)
+	reader, err := x.snapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reader.Close()
+	for _, tc := range []struct {
+		clauses int
+		heap    bool
+	}{{12, false}, {disjunctionSlice, false}, {disjunctionSlice + 1, true}} {
+		var qs []query.Query
+		for i := range tc.clauses {
+			qs = append(qs, bleve.NewTermQuery(fmt.Sprintf("term%d", i)))
+		}
+		s, err := bleve.NewDisjunctionQuery(qs...).Searcher(scoring(context.Background()), reader, x.idx.Mapping(), search.SearcherOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, heap := s.(*searcher.DisjunctionHeapSearcher)
+		_, slice := s.(*searcher.DisjunctionSliceSearcher)
+		if heap != tc.heap || slice == tc.heap {
+			t.Errorf("%d clauses: searcher %T", tc.clauses, s)
+		}
+		s.Close()
 	}
 }
