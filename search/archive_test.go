@@ -204,9 +204,10 @@ func (x *Index) readSegmentPostings(terms []fieldTerm) (int, error) {
 //   - block-max: postings in ID order, as bleve's segments hold them, with each term's best
 //     score stored for every 128 IDs; a block whose terms' best scores together fall below
 //     the 100th best is skipped. It reports the share of postings in blocks not skipped.
-//   - impact order: each term's postings from its best score down, read in step until the
-//     next scores together fall below the 100th best (the threshold algorithm). It reports
-//     the share of postings read.
+//   - impact order: each term's postings from its best score down (ties by ID, as the
+//     ranking breaks them), read in step until no item not yet read can enter the 100 best
+//     (the threshold algorithm, its random accesses to the items read not counted). It
+//     reports the share of postings read.
 //
 // Clauses that match fewer than 1,000 items are left out: reading them whole is cheap.
 func BenchmarkArchiveImpactOrder(b *testing.B) {
@@ -323,17 +324,19 @@ func earlyTermination(lists [][]posting, k, least int) (n, blockMax, impact int,
 			count[p.id]++
 		}
 	}
-	var matches []float64
+	// The matches best first, ties by ID, as the ranking breaks them (order).
+	var matches []posting
 	for id, s := range score {
 		if count[id] == len(lists) {
-			matches = append(matches, s)
+			matches = append(matches, posting{id, s})
 		}
 	}
 	if len(matches) < max(least, k) {
 		return 0, 0, 0, false
 	}
-	slices.Sort(matches)
-	threshold := matches[len(matches)-k]
+	slices.SortFunc(matches, byScore)
+	kth := matches[k-1]
+	threshold := kth.score
 	// Block-max: the best score of each term in each block of 128 IDs.
 	blocks := map[uint64][]float64{}
 	sizes := map[uint64]int{}
@@ -356,28 +359,40 @@ func earlyTermination(lists [][]posting, k, least int) (n, blockMax, impact int,
 			blockMax += sizes[blk]
 		}
 	}
-	// Impact order: read every list to depth d, until the scores at d fall below.
-	sorted := make([][]float64, len(lists))
+	// Impact order: each list best first, ties by ID, read in step. An item not yet read
+	// in any list scores at most what the next postings do together, and when it scores
+	// exactly that, its ID is at least the largest of theirs. So the reading stops when
+	// that falls below the kth best, or equals it with a larger ID; or when a list is read
+	// to its end, as an item no longer in it is not a match. (The items read are scored by
+	// random access, which is not counted.)
+	sorted := make([][]posting, len(lists))
 	for i, l := range lists {
-		for _, p := range l {
-			sorted[i] = append(sorted[i], p.score)
-		}
-		slices.SortFunc(sorted[i], func(a, b float64) int { return cmp.Compare(b, a) })
+		sorted[i] = slices.SortedFunc(slices.Values(l), byScore)
 	}
 	for depth := 0; ; depth++ {
-		sum, more := 0.0, false
-		for _, s := range sorted {
-			if depth < len(s) {
-				sum, more = sum+s[depth], true
+		sum, last, end := 0.0, uint64(0), false
+		for _, l := range sorted {
+			if depth == len(l) {
+				end = true
+				break
 			}
+			sum, last = sum+l[depth].score, max(last, l[depth].id)
 		}
-		if !more || sum < threshold {
-			for _, s := range sorted {
-				impact += min(depth, len(s))
+		if end || sum < threshold || (sum == threshold && last > kth.id) {
+			for _, l := range sorted {
+				impact += min(depth, len(l))
 			}
 			return n, blockMax, impact, true
 		}
 	}
+}
+
+// byScore orders postings best first, ties by ID.
+func byScore(a, b posting) int {
+	if c := cmp.Compare(b.score, a.score); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.id, b.id)
 }
 
 // The figures BenchmarkArchiveImpactOrder reports, on lists whose answer is known: two
@@ -399,5 +414,15 @@ func TestEarlyTermination(t *testing.T) {
 	}
 	if _, _, _, ok := earlyTermination(lists, 10, 2001); ok {
 		t.Error("measured a clause with fewer matches than asked for")
+	}
+	// Every item scoring the same: the 10 best are the first 10 IDs, and reading stops
+	// after them, where ties left unbroken would read every posting.
+	for _, l := range lists {
+		for i := range l {
+			l[i].score = 1
+		}
+	}
+	if _, blockMax, impact, _ := earlyTermination(lists, 10, 1000); blockMax != 4000 || impact != 20 {
+		t.Errorf("all tied: %d postings in blocks kept, %d read in impact order; want 4000, 20", blockMax, impact)
 	}
 }
