@@ -121,11 +121,12 @@ func BenchmarkArchiveSearch(b *testing.B) {
 }
 
 // BenchmarkArchiveReplies measures, over the store and index BenchmarkArchiveSearch
-// reads, the replies that are not a ranked search, and one of a rare word: help and a
-// greeting suggest keywords that find something, 上一期 names the issue before the newest.
+// reads, the replies that are not a ranked search, one of a rare word and one that finds
+// nothing: help, a greeting and no match suggest keywords that find something, 上一期
+// names the issue before the newest.
 func BenchmarkArchiveReplies(b *testing.B) {
 	ctx, idx := benchIndex(b)
-	for _, q := range []string{"help", "帮助", "在吗", "😀", "最新一期", "上一期", "第 1500 期", "谢谢", "暗网"} {
+	for _, q := range []string{"help", "帮助", "在吗", "😀", "最新一期", "上一期", "第 1500 期", "谢谢", "暗网", "量子计算"} {
 		b.Run(q, func(b *testing.B) {
 			for b.Loop() {
 				if _, err := reply.Answer(ctx, reply.Message{Type: "text", Content: q}, idx, reply.Config{}); err != nil {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"wxpub/internal/rawjson"
@@ -25,6 +26,8 @@ type Index interface {
 	Previous() (search.Issue, bool)
 	Item(id string) (search.Doc, bool)
 	Tags() []string
+	// NameIn is what the glossary calls term in a language, if it names an entry.
+	NameIn(term string, lang issue.Lang) (string, bool)
 }
 
 // Message is what a follower sent, as far as replies care.
@@ -266,7 +269,7 @@ func answerText(ctx context.Context, q string, idx Index, cfg Config) (Reply, er
 		return Reply{}, err
 	}
 	if len(hits) == 0 {
-		return as(noMatch(q, idx, l, cfg.NoMatch), OutcomeNoMatch, l), nil
+		return as(noMatch(ctx, q, idx, l, cfg.NoMatch), OutcomeNoMatch, l), nil
 	}
 	// One card only for a clear leader that answers the whole query: a partial match is a
 	// list that says so.
@@ -455,6 +458,39 @@ func examples(ctx context.Context, idx Index, l issue.Lang) []string {
 	return out
 }
 
+// suggestions are up to three keywords a reply in l suggests, each finding something now:
+// the issues' tags first, by the glossary's name in l where the tag names an entry (a
+// Chinese tag with no English name is left out of an English reply), then help's
+// examples. Titles of items were suggested once: cut to a few words ("中央网信办牵头建立跨…")
+// they were nothing a follower could send.
+func suggestions(ctx context.Context, idx Index, l issue.Lang) []string {
+	var out []string
+	seen := map[string]bool{}
+	try := func(q string) {
+		if len(out) == 3 || seen[q] {
+			return
+		}
+		seen[q] = true
+		if ok, err := idx.Finds(ctx, q); err == nil && ok {
+			out = append(out, q)
+		}
+	}
+	for _, t := range idx.Tags() {
+		if name, ok := idx.NameIn(t, l); ok {
+			try(name)
+		} else if l != issue.LangEn || !strings.ContainsFunc(t, isHan) {
+			try(t)
+		}
+	}
+	for _, q := range exampleQueries[l] {
+		try(q)
+	}
+	return out
+}
+
+// isHan reports whether r is a Chinese character.
+func isHan(r rune) bool { return unicode.Is(unicode.Han, r) }
+
 func help(ctx context.Context, idx Index, l issue.Lang) Reply {
 	ex := examples(ctx, idx, l)
 	if l == issue.LangZh {
@@ -490,25 +526,12 @@ func noIssues(l issue.Lang) Reply {
 	return Reply{Type: Text, Content: "No issue has been published yet."}
 }
 
-// noMatch says nothing matched and suggests topics the index has: the issues' tags, else
-// titles of the newest items.
-func noMatch(q string, idx Index, l issue.Lang, opening string) Reply {
-	var topics []string
-	for _, t := range idx.Tags() {
-		if len(topics) == 3 {
-			break
-		}
-		topics = append(topics, t)
-	}
-	if latest, ok := idx.Latest(); ok {
-		for _, id := range latest.Items {
-			if len(topics) == 3 {
-				break
-			}
-			if d, ok := idx.Item(id); ok {
-				topics = append(topics, short(d.Title.In(l), l))
-			}
-		}
+// noMatch says nothing matched and suggests keywords that find something now
+// (suggestions).
+func noMatch(ctx context.Context, q string, idx Index, l issue.Lang, opening string) Reply {
+	topics := suggestions(ctx, idx, l)
+	for i, t := range topics {
+		topics[i] = "“" + t + "”"
 	}
 	var b strings.Builder
 	if opening != "" {
@@ -516,9 +539,9 @@ func noMatch(q string, idx Index, l issue.Lang, opening string) Reply {
 		b.WriteString(opening)
 		if len(topics) > 0 {
 			if l == issue.LangZh {
-				b.WriteString("可以试试：" + strings.Join(topics, "、") + "。")
+				b.WriteString("可以试试：" + strings.Join(topics, "") + "。")
 			} else {
-				b.WriteString(" Try: " + strings.Join(topics, "; ") + ".")
+				b.WriteString(" Try: " + strings.Join(topics, ", ") + ".")
 			}
 		}
 		return Reply{Type: Text, Content: b.String()}
@@ -526,32 +549,17 @@ func noMatch(q string, idx Index, l issue.Lang, opening string) Reply {
 	if l == issue.LangZh {
 		fmt.Fprintf(&b, "没有找到与“%s”相关的内容。", clean(q, 20))
 		if len(topics) > 0 {
-			b.WriteString("可以试试：" + strings.Join(topics, "、") + "。")
+			b.WriteString("可以试试：" + strings.Join(topics, "") + "。")
 		}
 		b.WriteString("发送“最新”查看最新一期。")
 	} else {
 		fmt.Fprintf(&b, "Nothing found for “%s”.", clean(q, 40))
 		if len(topics) > 0 {
-			b.WriteString(" Try: " + strings.Join(topics, "; ") + ".")
+			b.WriteString(" Try: " + strings.Join(topics, ", ") + ".")
 		}
 		b.WriteString(" Send “latest” for the newest issue.")
 	}
 	return Reply{Type: Text, Content: b.String()}
-}
-
-// short cuts a title to a topic-sized phrase.
-func short(t string, l issue.Lang) string {
-	if l == issue.LangEn {
-		w := strings.Fields(t)
-		if len(w) > 6 {
-			return strings.Join(w[:6], " ") + "…"
-		}
-		return t
-	}
-	if r := []rune(t); len(r) > 14 {
-		return string(r[:14]) + "…"
-	}
-	return t
 }
 
 // clean makes a follower's words safe to echo in a text reply (which may hold links): no

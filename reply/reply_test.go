@@ -164,18 +164,29 @@ func TestHelpAndNoMatch(t *testing.T) {
 			t.Errorf("%q: %+v", q, r)
 		}
 	}
+	// No match suggests keywords that find something, quoted: the issues' tags (个人信息,
+	// data protection), an English reply naming 个人信息 as the glossary does, then help's
+	// examples; never an item's title cut short.
 	zh := ask(t, x, text("量子计算"), Config{})
-	if zh.Type != Text || !strings.HasPrefix(zh.Content, "没有找到与“量子计算”相关的内容。可以试试：个人信息、data protection、") || len(zh.ItemIDs) != 0 {
+	if zh.Type != Text || !strings.HasPrefix(zh.Content, "没有找到与“量子计算”相关的内容。可以试试：“个人信息”“data protection”“接触者追踪”。") || len(zh.ItemIDs) != 0 {
 		t.Errorf("zh no match: %+v", zh)
 	}
 	en := ask(t, x, text("quantum computing"), Config{})
-	if !strings.HasPrefix(en.Content, "Nothing found for “quantum computing”. Try: 个人信息; data protection; MIIT Publishes") {
+	if !strings.HasPrefix(en.Content, "Nothing found for “quantum computing”. Try: “personal information”, “data protection”, “contact tracing”.") {
 		t.Errorf("en no match: %+v", en)
+	}
+	for _, r := range []Reply{zh, en} {
+		qs := quoted(r.Content)
+		for _, q := range qs[1 : len(qs)-1] { // between the follower's words and “latest”
+			if ok, err := x.Finds(context.Background(), q); err != nil || !ok {
+				t.Errorf("no match suggests %q, which finds nothing", q)
+			}
+		}
 	}
 	// The account's own no-match text (reply.no_match) replaces the opening, not the
 	// suggestions.
 	own := ask(t, x, text("量子计算"), Config{NoMatch: "本所暂无相关文章，欢迎来电咨询。"})
-	if !strings.HasPrefix(own.Content, "本所暂无相关文章，欢迎来电咨询。可以试试：个人信息") {
+	if !strings.HasPrefix(own.Content, "本所暂无相关文章，欢迎来电咨询。可以试试：“个人信息”") {
 		t.Errorf("reply.no_match: %q", own.Content)
 	}
 	// A follower's words are echoed without markup.
@@ -424,5 +435,23 @@ func TestEnglishReplyOnChineseOnlyItem(t *testing.T) {
 	}
 	if !strings.Contains(text, "网信办通报") || !strings.Contains(text, "(Chinese only)") && !strings.Contains(text, "in Chinese only") {
 		t.Errorf("English reply on a Chinese-only item: %+v", r)
+	}
+}
+
+// quoted returns the phrases of s between “ and ”.
+func quoted(s string) []string {
+	var out []string
+	for {
+		i := strings.Index(s, "“")
+		if i < 0 {
+			return out
+		}
+		s = s[i+len("“"):]
+		j := strings.Index(s, "”")
+		if j < 0 {
+			return out
+		}
+		out = append(out, s[:j])
+		s = s[j+len("”"):]
 	}
 }

@@ -12,6 +12,8 @@ import (
 	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
+
+	"wxpub/issue"
 )
 
 //go:embed glossary.yaml
@@ -113,6 +115,30 @@ func (g *Glossary) add(entries ...Entry) {
 		}
 	}
 	sort.SliceStable(g.forms, func(i, j int) bool { return len(g.forms[i].text) > len(g.forms[j].text) })
+}
+
+// NameIn returns what the entry term names is called in lang: the first of its forms in
+// that language, when term is one of its forms, whole, and it has one there ("个人信息" →
+// "personal information").
+func (g *Glossary) NameIn(term string, lang issue.Lang) (string, bool) {
+	if g == nil {
+		return "", false
+	}
+	t := fold(strings.TrimSpace(term))
+	for _, f := range g.forms {
+		if f.text != t {
+			continue
+		}
+		names := g.entries[f.entry].Zh
+		if lang == issue.LangEn {
+			names = g.entries[f.entry].En
+		}
+		if len(names) == 0 {
+			return "", false
+		}
+		return names[0], true
+	}
+	return "", false
 }
 
 // Len is how many entries it has.

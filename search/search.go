@@ -1010,6 +1010,11 @@ func (x *Index) Previous() (Issue, bool) {
 // Item returns one item (without its body when a BodySource is set).
 func (x *Index) Item(id string) (Doc, bool) { return x.doc(id) }
 
+// NameIn is what the glossary calls term in lang (Glossary.NameIn).
+func (x *Index) NameIn(term string, lang issue.Lang) (string, bool) {
+	return x.glossary.NameIn(term, lang)
+}
+
 // Tags returns the front-matter tags of every issue, the most used first.
 func (x *Index) Tags() []string {
 	x.mu.RLock()

@@ -594,6 +594,34 @@ func TestGlossaryFile(t *testing.T) {
 	}
 }
 
+// NameIn names a glossary entry in a language, from any of its forms written whole.
+func TestGlossaryNameIn(t *testing.T) {
+	g, err := ParseGlossary("g.yaml", []byte("- zh: [个人信息]\n  en: [personal information, PI]\n- zh: [立方律所, 立方]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		term string
+		lang issue.Lang
+		want string
+		ok   bool
+	}{
+		{"个人信息", issue.LangEn, "personal information", true},
+		{"PI", issue.LangZh, "个人信息", true},
+		{" Personal Information ", issue.LangEn, "personal information", true},
+		{"個人信息", issue.LangEn, "personal information", true}, // traditional, folded
+		{"立方", issue.LangZh, "立方律所", true},
+		{"立方", issue.LangEn, "", false},     // no English name
+		{"个人信息保护", issue.LangEn, "", false}, // not a form, whole
+		{"quantum computing", issue.LangZh, "", false},
+	} {
+		got, ok := g.NameIn(tc.term, tc.lang)
+		if got != tc.want || ok != tc.ok {
+			t.Errorf("NameIn(%q, %v) = %q, %v; want %q, %v", tc.term, tc.lang, got, ok, tc.want, tc.ok)
+		}
+	}
+}
+
 // A persistent index keeps what it holds between runs: reopened, it answers at once and
 // knows each issue's revision; a second process at the same time gets a copy of its own.
 func TestPersistentIndex(t *testing.T) {
