@@ -251,6 +251,10 @@ func answerText(ctx context.Context, q string, idx Index, cfg Config) (Reply, er
 		}
 		is, ok := get()
 		if !ok {
+			if latest, any := idx.Latest(); any {
+				// Only one issue: there is none before it, but it is there.
+				return as(firstIssue(latest, l), OutcomeNoIssue, l), nil
+			}
 			return as(noIssues(l), OutcomeNoIssue, l), nil
 		}
 		return as(issueReply(is, idx, l), outcome, l), nil
@@ -517,6 +521,14 @@ func greeting(ctx context.Context, idx Index, l issue.Lang) Reply {
 		h.Content = "Hello! " + h.Content
 	}
 	return h
+}
+
+// firstIssue answers "previous" when the newest issue is the only one.
+func firstIssue(latest search.Issue, l issue.Lang) Reply {
+	if l == issue.LangZh {
+		return Reply{Type: Text, Content: fmt.Sprintf("第%d期是已发布的唯一一期，没有上一期。发送“最新”查看这一期。", latest.Number)}
+	}
+	return Reply{Type: Text, Content: fmt.Sprintf("No. %d is the only issue published so far: there is none before it. Send “latest” to read it.", latest.Number)}
 }
 
 func noIssues(l issue.Lang) Reply {

@@ -354,6 +354,33 @@ func TestSnippetBoundaries(t *testing.T) {
 	}
 }
 
+// "Previous" when one issue is published says there is none before it, not that none
+// was published; with none, it says so.
+func TestPreviousOfTheFirstIssue(t *testing.T) {
+	x, err := search.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { x.Close() })
+	for q, want := range map[string]string{"上一期": "还没有发布任何一期", "previous issue": "No issue has been published yet"} {
+		if r := ask(t, x, text(q), Config{}); r.Content != noIssues(r.Lang).Content || !strings.Contains(r.Content, want) {
+			t.Errorf("%q, no issue: %q", q, r.Content)
+		}
+	}
+	is, err := issue.ParseFile("../issue/testdata/sample-135.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := x.Put(search.Issue{Number: is.Number, Date: is.Date, Title: is.Title, ArticleURL: url135}, nil); err != nil {
+		t.Fatal(err)
+	}
+	for q, want := range map[string]string{"上一期": "第135期是已发布的唯一一期，没有上一期", "previous issue": "No. 135 is the only issue published so far"} {
+		if r := ask(t, x, text(q), Config{}); !strings.Contains(r.Content, want) || r.Outcome != OutcomeNoIssue {
+			t.Errorf("%q, one issue: %q (%s)", q, r.Content, r.Outcome)
+		}
+	}
+}
+
 // What followers type that is not a search, in both languages.
 func TestIntents(t *testing.T) {
 	x := index(t, true)
