@@ -441,32 +441,18 @@ func accountLang(cfg Config) issue.Lang {
 	return cfg.Language
 }
 
-// exampleQueries are the keywords help may suggest, each shown only when it finds
-// something in the archive now.
+// exampleQueries are the keywords help and no match may suggest after the issues' tags,
+// each shown only when it finds something in the archive now.
 var exampleQueries = map[issue.Lang][]string{
 	issue.LangZh: {"个人信息", "数据出境", "网络安全法", "等保", "GDPR", "接触者追踪", "App", "罚款"},
 	issue.LangEn: {"personal information", "data export", "GDPR", "contact tracing", "cybersecurity review", "CCPA", "MIIT", "fine"},
 }
 
-// examples returns up to three example keywords that find something now.
-func examples(ctx context.Context, idx Index, l issue.Lang) []string {
-	var out []string
-	for _, q := range exampleQueries[l] {
-		if len(out) == 3 {
-			break
-		}
-		if ok, err := idx.Finds(ctx, q); err == nil && ok {
-			out = append(out, q)
-		}
-	}
-	return out
-}
-
-// suggestions are up to three keywords a reply in l suggests, each finding something now:
-// the issues' tags first, by the glossary's name in l where the tag names an entry (a
-// Chinese tag with no English name is left out of an English reply), then help's
-// examples. Titles of items were suggested once: cut to a few words ("中央网信办牵头建立跨…")
-// they were nothing a follower could send.
+// suggestions are up to three keywords help and no match suggest in l, each finding
+// something now: the issues' tags first, by the glossary's name in l where the tag names
+// an entry (a Chinese tag with no English name is left out of an English reply), then
+// exampleQueries. No match suggested titles of items once: cut to a few words
+// ("中央网信办牵头建立跨…") they were nothing a follower could send.
 func suggestions(ctx context.Context, idx Index, l issue.Lang) []string {
 	var out []string
 	seen := map[string]bool{}
@@ -496,7 +482,7 @@ func suggestions(ctx context.Context, idx Index, l issue.Lang) []string {
 func isHan(r rune) bool { return unicode.Is(unicode.Han, r) }
 
 func help(ctx context.Context, idx Index, l issue.Lang) Reply {
-	ex := examples(ctx, idx, l)
+	ex := suggestions(ctx, idx, l)
 	if l == issue.LangZh {
 		text := "发送关键词查找周报中的相关内容，中英文均可"
 		if len(ex) > 0 {

@@ -417,7 +417,7 @@ func TestIntents(t *testing.T) {
 func TestHelpSuggestsWhatFinds(t *testing.T) {
 	x := index(t, false)
 	for _, l := range []issue.Lang{issue.LangZh, issue.LangEn} {
-		ex := examples(context.Background(), x, l)
+		ex := suggestions(context.Background(), x, l)
 		if len(ex) == 0 {
 			t.Fatalf("%v: no examples", l)
 		}
