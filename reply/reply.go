@@ -396,7 +396,7 @@ func issueReply(is search.Issue, idx Index, l issue.Lang) Reply {
 		if !ok {
 			continue
 		}
-		line := fmt.Sprintf("\n%02d %s", i+1, d.Title.In(l))
+		line := fmt.Sprintf("\n%02d %s", i+1, inLang(d.Title, l))
 		if b.Len()+len(line) > MaxTextBytes {
 			break
 		}
@@ -407,7 +407,8 @@ func issueReply(is search.Issue, idx Index, l issue.Lang) Reply {
 	return r
 }
 
-// titles joins an issue's item titles, within limit characters.
+// titles joins an issue's item titles, within limit characters (in English, a
+// Chinese-only title says so).
 func titles(is search.Issue, idx Index, l issue.Lang, limit int) string {
 	sep := "；"
 	if l == issue.LangEn {
@@ -420,7 +421,7 @@ func titles(is search.Issue, idx Index, l issue.Lang, limit int) string {
 		if !ok {
 			continue
 		}
-		t := d.Title.In(l)
+		t := inLang(d.Title, l)
 		if n+utf8.RuneCountInString(t) > limit {
 			if n == 0 {
 				parts = append(parts, string([]rune(t)[:limit-1])+"…")

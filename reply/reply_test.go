@@ -463,6 +463,18 @@ func TestEnglishReplyOnChineseOnlyItem(t *testing.T) {
 	if !strings.Contains(text, "网信办通报") || !strings.Contains(text, "(Chinese only)") && !strings.Contains(text, "in Chinese only") {
 		t.Errorf("English reply on a Chinese-only item: %+v", r)
 	}
+	// An issue named in English lists its items' titles: a Chinese-only one says so, as a
+	// card's description (published) and as a text (not yet).
+	for _, published := range []bool{true, false} {
+		r := ask(t, index(t, published), Message{Type: "text", Content: "No. 136"}, Config{})
+		got := r.Content
+		if r.Type == News {
+			got = r.Articles[0].Description
+		}
+		if !strings.Contains(got, "网信办通报违法违规收集个人信息的App (Chinese only)") {
+			t.Errorf("issue 136 in English, published %v: %q", published, got)
+		}
+	}
 }
 
 // quoted returns the phrases of s between “ and ”.
