@@ -466,7 +466,10 @@ func suggestions(ctx context.Context, idx Index, l issue.Lang) []string {
 			out = append(out, q)
 		}
 	}
-	for _, t := range idx.Tags() {
+	tags := idx.Tags()
+	// Each try is a search: a few tags at most, however many the issues have.
+	tags = tags[:min(len(tags), maxTagTries)]
+	for _, t := range tags {
 		if name, ok := idx.NameIn(t, l); ok {
 			try(name)
 		} else if l != issue.LangEn || !strings.ContainsFunc(t, isHan) {
@@ -478,6 +481,9 @@ func suggestions(ctx context.Context, idx Index, l issue.Lang) []string {
 	}
 	return out
 }
+
+// maxTagTries is how many of the issues' tags suggestions tries, the most used first.
+const maxTagTries = 8
 
 // isHan reports whether r is a Chinese character.
 func isHan(r rune) bool { return unicode.Is(unicode.Han, r) }

@@ -477,6 +477,35 @@ func TestEnglishReplyOnChineseOnlyItem(t *testing.T) {
 	}
 }
 
+// manyTags is an index whose issues have many tags that find nothing, counting the
+// searches asked of it.
+type manyTags struct {
+	*search.Index
+	finds int
+}
+
+func (m *manyTags) Tags() []string {
+	var out []string
+	for i := range 100 {
+		out = append(out, fmt.Sprintf("标签%d", i))
+	}
+	return out
+}
+
+func (m *manyTags) Finds(ctx context.Context, q string) (bool, error) {
+	m.finds++
+	return m.Index.Finds(ctx, q)
+}
+
+// Suggesting costs a few searches however many tags there are, and still finds keywords.
+func TestSuggestionsAreBounded(t *testing.T) {
+	x := &manyTags{Index: index(t, false)}
+	got := suggestions(context.Background(), x, issue.LangZh)
+	if len(got) == 0 || x.finds > maxTagTries+len(exampleQueries[issue.LangZh]) {
+		t.Errorf("%d searches for %q", x.finds, got)
+	}
+}
+
 // quoted returns the phrases of s between “ and ”.
 func quoted(s string) []string {
 	var out []string
