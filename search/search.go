@@ -682,14 +682,16 @@ func (x *Index) Compact() {
 		done := make(chan struct{})
 		x.compacting = done
 		go func() {
-			defer close(done)
 			for {
 				x.compact()
 				x.compactMu.Lock()
 				again := x.compactAgain && !x.closing
 				x.compactAgain = false
 				if !again {
+					// Cleared and closed under the lock together: compacting is only ever
+					// the channel of a compaction under way.
 					x.compacting = nil
+					close(done)
 				}
 				x.compactMu.Unlock()
 				if !again {
