@@ -187,7 +187,7 @@ func (hanChars) Tokenize(input []byte) analysis.TokenStream {
 // a glossary entry's forms in four fields (a dozen clauses and more) in the heap: at
 // 100,000 items, in alternated runs, the slice took BenchmarkArchiveSearch's p99 from
 // 100–108 to 89–100 ms, and the medians of 个人信息, personal information and CAC down by
-// 10–25 %. A long message's partial query, with more clauses, keeps the heap.
+// 11–26 %. A long message's partial query, with more clauses, keeps the heap.
 const disjunctionSlice = 32
 
 func init() {
