@@ -382,6 +382,15 @@ func TestGlossaryAliases(t *testing.T) {
 	if cs, rest := g.Find(fold("个人信息保护法 立法")); len(cs) != 1 || cs[0].Entry.Name() != "个人信息保护法" || rest != "立法" {
 		t.Errorf("the longest form wins: %+v, rest %q", cs, rest)
 	}
+	// Personal data as Hong Kong and Taiwan write it (個人資料), and as Chinese texts on the
+	// GDPR do (个人数据), are the personal information the archive writes 个人信息: found
+	// whole, not as a partial match (the words in a row still rank their own items first).
+	for _, q := range []string{"個人資料", "个人资料", "个人数据"} {
+		hits, err := x.Search(context.Background(), q, 5)
+		if err != nil || len(hits) == 0 || hits[0].Partial || !strings.Contains(hits[0].Title.Zh+hits[0].Body.Zh, "个人信息") {
+			t.Errorf("%q: %v %+v", q, err, hits)
+		}
+	}
 }
 
 // Traditional characters and full-width letters are folded in the index and the query.
