@@ -33,6 +33,15 @@ func (l Lang) String() string {
 // quoting "European Data Protection Board" is still Chinese.
 const hanWeight = 4
 
+// IsHan reports whether r is a Chinese character: the common ideographs by range, the
+// rest of Han by Unicode's table.
+func IsHan(r rune) bool {
+	return r >= 0x4E00 && r <= 0x9FFF || r >= 0x2E80 && unicode.Is(unicode.Han, r)
+}
+
+// HasHan reports whether s has a Chinese character.
+func HasHan(s string) bool { return strings.ContainsFunc(s, IsHan) }
+
 // Detect tells the language of s from its script: Chinese when Han characters carry it,
 // English when Latin letters do, LangNone when it has neither (numbers, punctuation).
 func Detect(s string) Lang {
@@ -43,8 +52,7 @@ func Detect(s string) Lang {
 			if 'a' <= r|0x20 && r|0x20 <= 'z' {
 				latin++
 			}
-		case r >= 0x4E00 && r <= 0x9FFF, r >= 0x2E80 && r < 0x4E00 && unicode.Is(unicode.Han, r), r > 0x9FFF && unicode.Is(unicode.Han, r):
-			// The common ideographs by range; the rest of Han by table.
+		case IsHan(r):
 			han++
 		}
 	}
@@ -65,7 +73,7 @@ func SplitBilingual(s string) (zh, en string, ok bool) {
 	s = strings.TrimSpace(s)
 	last := -1
 	for i, r := range s {
-		if unicode.Is(unicode.Han, r) {
+		if IsHan(r) {
 			last = i + utf8.RuneLen(r)
 		}
 	}
@@ -93,10 +101,8 @@ func SplitBilingual(s string) (zh, en string, ok bool) {
 	}
 	words := 0
 	for _, f := range strings.Fields(en) {
-		for _, r := range f {
-			if unicode.Is(unicode.Han, r) {
-				return "", "", false
-			}
+		if HasHan(f) {
+			return "", "", false
 		}
 		if strings.IndexFunc(f, unicode.IsLetter) >= 0 {
 			words++

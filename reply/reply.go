@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"wxpub/internal/rawjson"
@@ -251,7 +250,7 @@ func answerText(ctx context.Context, q string, idx Index, cfg Config) (Reply, er
 		}
 		is, ok := get()
 		if !ok {
-			if latest, any := idx.Latest(); any {
+			if latest, ok := idx.Latest(); ok {
 				// Only one issue: there is none before it, but it is there.
 				return as(firstIssue(latest, l), OutcomeNoIssue, l), nil
 			}
@@ -472,7 +471,7 @@ func suggestions(ctx context.Context, idx Index, l issue.Lang) []string {
 	for _, t := range tags {
 		if name, ok := idx.NameIn(t, l); ok {
 			try(name)
-		} else if l != issue.LangEn || !strings.ContainsFunc(t, isHan) {
+		} else if l != issue.LangEn || !issue.HasHan(t) {
 			try(t)
 		}
 	}
@@ -485,21 +484,28 @@ func suggestions(ctx context.Context, idx Index, l issue.Lang) []string {
 // maxTagTries is how many of the issues' tags suggestions tries, the most used first.
 const maxTagTries = 8
 
-// isHan reports whether r is a Chinese character.
-func isHan(r rune) bool { return unicode.Is(unicode.Han, r) }
+// quotedList lists keywords as a reply in l shows them: “a”“b” in Chinese, “a”, “b” in
+// English.
+func quotedList(ks []string, l issue.Lang) string {
+	sep := "”“"
+	if l == issue.LangEn {
+		sep = "”, “"
+	}
+	return "“" + strings.Join(ks, sep) + "”"
+}
 
 func help(ctx context.Context, idx Index, l issue.Lang) Reply {
 	ex := suggestions(ctx, idx, l)
 	if l == issue.LangZh {
 		text := "发送关键词查找周报中的相关内容，中英文均可"
 		if len(ex) > 0 {
-			text += "，例如“" + strings.Join(ex, "”“") + "”"
+			text += "，例如" + quotedList(ex, l)
 		}
 		return Reply{Type: Text, Content: text + "。\n发送“最新”查看最新一期，“上一期”查看前一期；发送期号（如“135”或“第135期”）查看那一期。"}
 	}
 	text := "Send a keyword to find items of the newsletter, in English or Chinese"
 	if len(ex) > 0 {
-		text += ": “" + strings.Join(ex, "”, “") + "”"
+		text += ": " + quotedList(ex, l)
 	}
 	return Reply{Type: Text, Content: text + ".\nSend “latest” for the newest issue, “previous” for the one before, or an issue number such as “135”."}
 }
@@ -531,37 +537,31 @@ func noIssues(l issue.Lang) Reply {
 	return Reply{Type: Text, Content: "No issue has been published yet."}
 }
 
-// noMatch says nothing matched and suggests keywords that find something now
-// (suggestions).
+// noMatch says nothing matched (in the account's own words, reply.no_match, when set) and
+// suggests keywords that find something now (suggestions).
 func noMatch(ctx context.Context, q string, idx Index, l issue.Lang, opening string) Reply {
-	topics := suggestions(ctx, idx, l)
-	for i, t := range topics {
-		topics[i] = "“" + t + "”"
-	}
+	zh := l == issue.LangZh
 	var b strings.Builder
-	if opening != "" {
-		// The account's own words (reply.no_match), then the suggestions.
+	switch {
+	case opening != "":
 		b.WriteString(opening)
-		if len(topics) > 0 {
-			if l == issue.LangZh {
-				b.WriteString("可以试试：" + strings.Join(topics, "") + "。")
-			} else {
-				b.WriteString(" Try: " + strings.Join(topics, ", ") + ".")
-			}
-		}
-		return Reply{Type: Text, Content: b.String()}
-	}
-	if l == issue.LangZh {
+	case zh:
 		fmt.Fprintf(&b, "没有找到与“%s”相关的内容。", clean(q, 20))
-		if len(topics) > 0 {
-			b.WriteString("可以试试：" + strings.Join(topics, "") + "。")
-		}
-		b.WriteString("发送“最新”查看最新一期。")
-	} else {
+	default:
 		fmt.Fprintf(&b, "Nothing found for “%s”.", clean(q, 40))
-		if len(topics) > 0 {
-			b.WriteString(" Try: " + strings.Join(topics, ", ") + ".")
+	}
+	if ks := suggestions(ctx, idx, l); len(ks) > 0 {
+		if zh {
+			b.WriteString("可以试试：" + quotedList(ks, l) + "。")
+		} else {
+			b.WriteString(" Try: " + quotedList(ks, l) + ".")
 		}
+	}
+	switch {
+	case opening != "":
+	case zh:
+		b.WriteString("发送“最新”查看最新一期。")
+	default:
 		b.WriteString(" Send “latest” for the newest issue.")
 	}
 	return Reply{Type: Text, Content: b.String()}

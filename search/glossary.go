@@ -111,7 +111,7 @@ func (g *Glossary) add(entries ...Entry) {
 		g.entries = append(g.entries, e)
 		for _, f := range e.Forms() {
 			t := fold(f)
-			g.forms = append(g.forms, form{text: t, entry: len(g.entries) - 1, latin: !hasHan(t)})
+			g.forms = append(g.forms, form{text: t, entry: len(g.entries) - 1, latin: !issue.HasHan(t)})
 		}
 	}
 	sort.SliceStable(g.forms, func(i, j int) bool { return len(g.forms[i].text) > len(g.forms[j].text) })
@@ -209,26 +209,15 @@ func anyTaken(t []bool) bool {
 func wordBoundary(q string, i, end int) bool {
 	if i > 0 {
 		r, _ := utf8.DecodeLastRuneInString(q[:i])
-		if unicode.IsLetter(r) && !isHan(r) || unicode.IsDigit(r) {
+		if unicode.IsLetter(r) && !issue.IsHan(r) || unicode.IsDigit(r) {
 			return false
 		}
 	}
 	if end < len(q) {
 		r, _ := utf8.DecodeRuneInString(q[end:])
-		if unicode.IsLetter(r) && !isHan(r) || unicode.IsDigit(r) {
+		if unicode.IsLetter(r) && !issue.IsHan(r) || unicode.IsDigit(r) {
 			return false
 		}
 	}
 	return true
-}
-
-func isHan(r rune) bool { return unicode.Is(unicode.Han, r) }
-
-func hasHan(s string) bool {
-	for _, r := range s {
-		if isHan(r) {
-			return true
-		}
-	}
-	return false
 }
