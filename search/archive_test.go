@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"math"
 	"os"
 	"slices"
 	"testing"
@@ -13,6 +12,7 @@ import (
 	"github.com/blevesearch/bleve/v2/index/scorch"
 	"github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
+	"github.com/blevesearch/bleve/v2/search/searcher"
 	index "github.com/blevesearch/bleve_index_api"
 	segment "github.com/blevesearch/scorch_segment_api/v2"
 
@@ -199,7 +199,7 @@ func (x *Index) readSegmentPostings(terms []fieldTerm) (int, error) {
 // of the index in WXPUB_BENCH_INDEX would read to find the same 100 best as reading them
 // all: the design question the search p99 target leaves (BENCHMARKS.md). For each query's
 // words in each text field, all of them required (a clause of the candidate search), scored
-// as bleve's BM25 scores them, in two layouts:
+// by bleve's own term searchers, in two layouts:
 //
 //   - block-max: postings in ID order, as bleve's segments hold them, with each term's best
 //     score stored for every 128 IDs; a block whose terms' best scores together fall below
@@ -225,7 +225,7 @@ func BenchmarkArchiveImpactOrder(b *testing.B) {
 		by = map[bool]*totals{true: {}, false: {}}
 		for _, text := range synthetic.Queries {
 			for _, f := range allFields {
-				lists, err := impacts(reader, f.name, x.terms(fold(text), f.analyzer))
+				lists, err := impacts(context.Background(), reader, f.name, x.terms(fold(text), f.analyzer))
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -256,52 +256,25 @@ type posting struct {
 	score float64
 }
 
-// impacts reads each term's postings in field, scored as bleve's BM25 scores a term query
-// of boost 1 (before its query norm, the same for every item), in ID order.
-func impacts(r index.IndexReader, field string, terms []string) ([][]posting, error) {
-	snap, ok := r.(*scorch.IndexSnapshot)
-	if !ok {
-		return nil, fmt.Errorf("the index is not scorch's")
-	}
-	docs, err := r.DocCount()
-	if err != nil {
-		return nil, err
-	}
-	card, err := fieldCardinality(r, field)
-	if err != nil || docs == 0 {
-		return nil, err
-	}
-	avg := math.Ceil(float64(card) / float64(docs)) // as bleve's bm25ScoreMetrics
+// impacts reads each term's postings in field, in ID order, each with the score bleve's
+// own term searcher gives it (a term query of boost 1, before the query norm a whole query
+// multiplies every item's score by).
+func impacts(ctx context.Context, r index.IndexReader, field string, terms []string) ([][]posting, error) {
 	var lists [][]posting
 	for _, term := range terms {
-		var list []posting
-		var base uint64
-		for _, seg := range snap.Segments() {
-			dict, err := seg.Segment().Dictionary(field)
-			if err != nil {
-				return nil, err
-			}
-			pl, err := dict.PostingsList([]byte(term), seg.Deleted(), nil)
-			if err != nil {
-				return nil, err
-			}
-			it := pl.Iterator(true, true, false, nil)
-			for {
-				p, err := it.Next()
-				if err != nil {
-					return nil, err
-				}
-				if p == nil {
-					break
-				}
-				tf, length := math.Sqrt(float64(p.Frequency())), 1/(p.Norm()*p.Norm())
-				list = append(list, posting{base + p.Number(), tf * search.BM25_k1 / (tf + search.BM25_k1*(1-search.BM25_b+search.BM25_b*length/avg))})
-			}
-			base += seg.Segment().Count()
+		s, err := searcher.NewTermSearcher(scoring(ctx), r, term, field, 1, search.SearcherOptions{})
+		if err != nil {
+			return nil, err
 		}
-		idf := math.Log(1 + (float64(docs)-float64(len(list))+0.5)/(float64(len(list))+0.5))
-		for i := range list {
-			list[i].score *= idf
+		var list []posting
+		err = each(s, func(m *search.DocumentMatch) error {
+			id, err := docID(m.IndexInternalID)
+			list = append(list, posting{id, m.Score})
+			return err
+		})
+		s.Close()
+		if err != nil {
+			return nil, err
 		}
 		lists = append(lists, list)
 	}
