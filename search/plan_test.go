@@ -347,8 +347,9 @@ func TestPlanScoresAsBleve(t *testing.T) {
 // has more postings (a plan's score only grows with its leaves'). The 100 best are proven
 // when the 100th of the items read scores more than that.
 //
-// It reports, for each depth, how many of the queries are proven and how many items a
-// query reads; and the time a Search spends in its two stages: the candidate search
+// It reports, for each depth, how many of the queries are proven, how many items a query
+// reads, and how many of the 100 best are among the 100 best items read (what the cut
+// would find, unproven); and the time a Search spends in its two stages: the candidate search
 // (collect) and rescoring the candidates' titles and bodies.
 func BenchmarkArchiveThreshold(b *testing.B) {
 	x := benchIndex(b)
@@ -361,10 +362,12 @@ func BenchmarkArchiveThreshold(b *testing.B) {
 	depths := []int{256, 1024, 4096}
 	proven := make([]int, len(depths))
 	read := make([]int, len(depths))
+	found := make([]int, len(depths)) // of the 100 best, among the 100 best items read
 	var collect, rescore time.Duration
 	for i := 0; i < b.N; i++ {
 		clear(proven)
 		clear(read)
+		clear(found)
 		for _, text := range synthetic.Queries {
 			forms := queryForms(text)
 			q := x.query(forms, false, allFields, false)
@@ -375,6 +378,24 @@ func BenchmarkArchiveThreshold(b *testing.B) {
 			ls, err := readLeaves(ctx, r, pq.leaves)
 			if err != nil {
 				b.Fatal(err)
+			}
+			// The 100 best, from every item any leaf matches.
+			every := map[uint64]bool{}
+			for _, l := range ls.sorted {
+				for _, p := range l {
+					every[p.id] = true
+				}
+			}
+			var all []posting
+			for id := range every {
+				if s, ok := pq.score(ls, id); ok {
+					all = append(all, posting{id, s})
+				}
+			}
+			slices.SortFunc(all, byScore)
+			best100 := map[uint64]bool{}
+			for _, p := range all[:min(100, len(all))] {
+				best100[p.id] = true
 			}
 			for d, depth := range depths {
 				items := map[uint64]bool{}
@@ -398,6 +419,11 @@ func BenchmarkArchiveThreshold(b *testing.B) {
 					return l[depth].score * pq.leaves[i].boost * pq.st.idf[i], true
 				})
 				read[d] += len(items)
+				for _, p := range scored[:min(100, len(scored))] {
+					if best100[p.id] {
+						found[d]++
+					}
+				}
 				if len(scored) >= 100 && scored[99].score > bound*pq.st.norm*(1+1e-9) {
 					proven[d]++
 				}
@@ -425,6 +451,7 @@ func BenchmarkArchiveThreshold(b *testing.B) {
 	for d, depth := range depths {
 		b.ReportMetric(float64(proven[d]), fmt.Sprintf("proven-of-%d@%d", len(synthetic.Queries), depth))
 		b.ReportMetric(float64(read[d])/float64(len(synthetic.Queries)), fmt.Sprintf("items/query@%d", depth))
+		b.ReportMetric(float64(found[d])/float64(len(synthetic.Queries)), fmt.Sprintf("best-found/100@%d", depth))
 	}
 	n := float64(b.N * len(synthetic.Queries))
 	b.ReportMetric(float64(collect.Microseconds())/1000/n, "collect-ms/query")
