@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"wxpub/internal/testenv"
+	"wxpub/stats"
 	"wxpub/wechat/follower"
 	"wxpub/wechat/sandbox"
 )
@@ -51,7 +52,9 @@ func TestReportDrawsEveryChart(t *testing.T) {
 		}
 	}
 	stop() // the service writes what insight queued
-	if out, err := run(t, "stats", "fetch", "--since", time.Now().AddDate(0, 0, -7).Format(time.DateOnly)); err != nil || !strings.Contains(out, "Fetched the figures of 7 days") {
+	// WeChat counts days in Beijing time: from 16:00 UTC on, its today is UTC's tomorrow.
+	since := time.Now().In(stats.Beijing).AddDate(0, 0, -7).Format(time.DateOnly)
+	if out, err := run(t, "stats", "fetch", "--since", since); err != nil || !strings.Contains(out, "Fetched the figures of 7 days") {
 		t.Fatalf("stats fetch: %v\n%s", err, out)
 	}
 
