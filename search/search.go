@@ -1059,8 +1059,37 @@ func (x *Index) Tags() []string {
 // but "量子计算" does not settle for 计算. A query of one Chinese character matches it
 // alone.
 func (x *Index) Search(ctx context.Context, q string, limit int) ([]Hit, error) {
-	hits, _, err := x.run(ctx, q, limit, false)
+	hits, _, err := x.run(ctx, q, nil, limit, false)
 	return hits, err
+}
+
+// SearchIn is Search among the items of the issues numbered in alone, as "第137期 个人信息"
+// asks: the same scores, as the whole index gives them. No issue, no hits.
+func (x *Index) SearchIn(ctx context.Context, q string, in []int, limit int) ([]Hit, error) {
+	if len(in) == 0 {
+		return nil, nil
+	}
+	hits, _, err := x.run(ctx, q, in, limit, false)
+	return hits, err
+}
+
+// IssuesOf returns the issues dated in year, the newest first.
+func (x *Index) IssuesOf(year int) []Issue {
+	x.mu.RLock()
+	var out []Issue
+	for _, is := range x.issues {
+		if t, ok := issueTime(is.Date); ok && t.Year() == year {
+			out = append(out, is)
+		}
+	}
+	x.mu.RUnlock()
+	slices.SortFunc(out, func(a, b Issue) int {
+		if newer(a, b) {
+			return -1
+		}
+		return 1
+	})
+	return out
 }
 
 // Finds reports whether Search would find items with every term of q (not a partial
@@ -1111,22 +1140,23 @@ type Explanation struct {
 
 // Explain searches as Search does and says how.
 func (x *Index) Explain(ctx context.Context, q string, limit int) (Explanation, error) {
-	hits, why, err := x.run(ctx, q, limit, true)
+	hits, why, err := x.run(ctx, q, nil, limit, true)
 	ex := Explanation{Forms: queryForms(strings.TrimSpace(q)), Hits: hits, Why: why}
 	ex.Concepts, ex.Rest = x.glossary.Find(ex.Forms[0])
 	ex.Partial = len(hits) > 0 && hits[0].Partial
 	return ex, err
 }
 
-func (x *Index) run(ctx context.Context, q string, limit int, explain bool) ([]Hit, string, error) {
+// run searches the items of the issues numbered in, or with in nil every item.
+func (x *Index) run(ctx context.Context, q string, in []int, limit int, explain bool) ([]Hit, string, error) {
 	q = strings.TrimSpace(q)
 	if q == "" || limit <= 0 {
 		return nil, "", nil
 	}
 	forms := queryForms(q)
-	hits, why, err := x.search(ctx, forms, limit, false, explain)
+	hits, why, err := x.search(ctx, forms, in, limit, false, explain)
 	if err == nil && len(hits) == 0 {
-		hits, why, err = x.search(ctx, forms, limit, true, explain)
+		hits, why, err = x.search(ctx, forms, in, limit, true, explain)
 		for i := range hits {
 			hits[i].Partial = true
 		}
@@ -1311,7 +1341,7 @@ const TitleShare = 0.25
 // copying a sentence is not an answer.
 const TitleOnly = 0.25
 
-func (x *Index) search(ctx context.Context, forms []string, limit int, partial, explain bool) ([]Hit, string, error) {
+func (x *Index) search(ctx context.Context, forms []string, in []int, limit int, partial, explain bool) ([]Hit, string, error) {
 	q := x.query(forms, partial, allFields, false)
 	if q == nil {
 		return nil, "", nil
@@ -1328,7 +1358,15 @@ func (x *Index) search(ctx context.Context, forms []string, limit int, partial, 
 	}
 	defer reader.Close()
 	var days daySet
-	if from, ok := x.recentFrom(); ok {
+	if in != nil {
+		// The issues' items alone, with the whole index's document counts and lengths, as
+		// rescoring reads its candidates. Among a few issues, recency adds no candidates.
+		only, err := x.internalIDs(reader, in)
+		if err != nil || len(only) == 0 {
+			return nil, "", err
+		}
+		reader = candidateReader{IndexReader: reader, ids: only}
+	} else if from, ok := x.recentFrom(); ok {
 		if days, err = x.days(ctx, reader, from); err != nil {
 			return nil, "", fmt.Errorf("search %q: %w", forms[0], err)
 		}
@@ -1419,6 +1457,33 @@ func (x *Index) search(ctx context.Context, forms []string, limit int, partial, 
 		}
 	}
 	return hits, why, nil
+}
+
+// internalIDs are the internal IDs, in r and ascending, of the items of the issues numbered.
+func (x *Index) internalIDs(r index.IndexReader, numbers []int) ([]uint64, error) {
+	var items []string
+	x.mu.RLock()
+	for _, n := range numbers {
+		items = append(items, x.issues[n].Items...)
+	}
+	x.mu.RUnlock()
+	ids := make([]uint64, 0, len(items))
+	for _, item := range items {
+		iid, err := r.InternalID(item)
+		if err != nil {
+			return nil, fmt.Errorf("search: %w", err)
+		}
+		if iid == nil {
+			continue // its issue went meanwhile
+		}
+		n, err := docID(iid)
+		if err != nil {
+			return nil, err
+		}
+		ids = append(ids, n)
+	}
+	slices.Sort(ids)
+	return ids, nil
 }
 
 // candidates is how many hits the index returns for reordering.

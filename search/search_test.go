@@ -3,6 +3,7 @@ package search
 import (
 	"bytes"
 	"context"
+	"math"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -1047,5 +1048,56 @@ func TestHanCharsAsTheUnicodeTokenizer(t *testing.T) {
 	}
 	if checked < 1000 {
 		t.Errorf("only %d characters compared", checked)
+	}
+}
+
+// Searching one issue finds its items alone, scored as a search of the whole index scores
+// them; an issue the index lacks finds nothing; and a year's issues are listed newest first.
+func TestSearchIn(t *testing.T) {
+	x := archiveIndex(t)
+	ctx := context.Background()
+	all, err := x.Search(ctx, "个人信息", 20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	whole := map[string]float64{}
+	for _, h := range all {
+		whole[h.ItemID] = h.Score
+	}
+	for _, n := range []int{137, 138} {
+		hits, err := x.SearchIn(ctx, "个人信息", []int{n}, 20)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(hits) == 0 {
+			t.Fatalf("issue %d: nothing found", n)
+		}
+		for _, h := range hits {
+			if h.IssueNumber != n {
+				t.Errorf("issue %d: found %s of issue %d", n, h.ItemID, h.IssueNumber)
+			}
+			if w, ok := whole[h.ItemID]; !ok || math.Abs(w-h.Score) > 1e-9*w {
+				t.Errorf("issue %d: %s scores %v, %v in the whole index", n, h.ItemID, h.Score, w)
+			}
+		}
+	}
+	if hits, err := x.SearchIn(ctx, "GDPR", []int{138}, 5); err != nil || len(hits) != 0 && !hits[0].Partial {
+		t.Errorf("GDPR in issue 138, which never names it: %v %+v", err, ids(hits))
+	}
+	if hits, err := x.SearchIn(ctx, "GDPR", []int{137}, 5); err != nil || len(hits) == 0 || hits[0].IssueNumber != 137 {
+		t.Errorf("GDPR in issue 137: %v %v", err, ids(hits))
+	}
+	if hits, err := x.SearchIn(ctx, "个人信息", []int{999}, 5); err != nil || len(hits) != 0 {
+		t.Errorf("an issue the index lacks: %v %v", err, ids(hits))
+	}
+	var numbers []int
+	for _, is := range x.IssuesOf(2020) {
+		numbers = append(numbers, is.Number)
+	}
+	if !slices.Equal(numbers, []int{138, 137, 136, 135}) { // 135 is dated 2020-04 alone
+		t.Errorf("issues of 2020: %v", numbers)
+	}
+	if got := x.IssuesOf(2019); len(got) != 0 {
+		t.Errorf("issues of 2019: %+v", got)
 	}
 }
