@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/text/width"
 
@@ -26,19 +27,24 @@ const (
 	intentGreeting
 	intentThanks
 	intentEmpty // no letters, digits or characters: an emoji, punctuation
+	intentYear  // the issues of a year: "2020", "2020年"
 )
 
 var (
 	helpWords = set("帮助", "help", "h", "使用帮助", "帮忙", "怎么用", "如何使用", "使用说明", "说明", "菜单", "menu",
 		"help me", "help pls", "help plz", "help please", "pls help", "please help", "how to use", "how does this work", "what can you do")
-	latestWords = set("最新", "最新一期", "最新期", "本期", "这期", "这一期", "最近一期", "latest", "new", "newest", "latest issue",
-		"newest issue", "this week", "this week's issue", "current issue")
+	latestWords = set("最新", "最新一期", "最新期", "本期", "这期", "这一期", "最近一期", "最新的一期", "最新动态", "最新消息", "最新内容",
+		"latest", "new", "newest", "latest issue", "the latest issue", "newest issue", "this week", "this week's issue", "current issue",
+		"latest news", "what's new")
 	previousWords = set("上一期", "上期", "前一期", "上周", "上周那期", "previous", "previous issue", "last week", "last week's issue", "the issue before")
 	greetingWords = set("你好", "您好", "你好啊", "您好啊", "在吗", "在么", "在不在", "哈喽", "嗨", "早上好", "下午好", "晚上好", "早",
 		"hi", "hello", "hey", "hello there", "hi there", "good morning", "good afternoon", "good evening", "yo")
 	thanksWords = set("谢谢", "多谢", "感谢", "谢谢你", "谢谢您", "谢啦", "谢了", "好的谢谢", "收到谢谢", "thanks", "thank you", "thx", "ty",
 		"thanks a lot", "many thanks", "thank u", "3q", "ok thanks", "ok thank you")
 	numberRe = regexp.MustCompile(`(?i)^(?:第\s*(\d{1,6})\s*期|(\d{1,6})\s*期|no\.?\s*(\d{1,6})|issue\s*(?:no\.?\s*)?(\d{1,6})|#?(\d{1,6}))$`)
+	// A year alone: with 年 or as issues it is a year; a bare one is a year only where no
+	// issue has that number (answerText).
+	yearRe = regexp.MustCompile(`(?i)^(?:((?:19|20)\d\d)\s*年(?:的?周报|的?期刊|的?文章)?|(?:issues?|newsletters?)\s+(?:of|from|in)\s+((?:19|20)\d\d)|((?:19|20)\d\d)\s+issues)$`)
 )
 
 func set(words ...string) map[string]bool {
@@ -90,15 +96,92 @@ func intentOf(q string) (intentKind, int) {
 	case thanksWords[t]:
 		return intentThanks, 0
 	}
+	if m := yearRe.FindStringSubmatch(t); m != nil {
+		return intentYear, firstNumber(m[1:])
+	}
 	if m := numberRe.FindStringSubmatch(t); m != nil {
-		for _, g := range m[1:] {
-			if g != "" {
-				n, _ := strconv.Atoi(g)
-				return intentNumber, n
-			}
-		}
+		return intentNumber, firstNumber(m[1:])
 	}
 	return intentSearch, 0
+}
+
+// firstNumber is the first of a match's groups that matched, as a number.
+func firstNumber(groups []string) int {
+	for _, g := range groups {
+		if g != "" {
+			n, _ := strconv.Atoi(g)
+			return n
+		}
+	}
+	return 0
+}
+
+// isYear reports whether n reads as a year of the newsletter's era.
+func isYear(n int) bool { return n >= 1990 && n <= 2099 }
+
+// A scope narrows a search to some issues: the latest, the previous, one by number, or a
+// year's.
+type scope struct {
+	kind intentKind // intentLatest, intentPrevious, intentNumber or intentYear
+	n    int        // the issue's number, or the year
+}
+
+var (
+	// Scopes as followers put them before or after what they look for. English ones stand
+	// apart from the words; Chinese ones may run into them ("最新一期个人信息").
+	scopeZh = `最新的一期|最新一期|最近一期|最新期|最新|本期|这一期|这期|上一期|前一期|上期|上周那期|上周|第\s*\d{1,6}\s*期|\d{1,6}\s*期|(?:19|20)\d\d\s*年(?:的?周报)?`
+	scopeEn = `the latest issue|latest issue|newest issue|current issue|this week's issue|latest|newest|the previous issue|previous issue|` +
+		`last week's issue|previous|last week|no\.?\s*\d{1,6}|issue\s*(?:no\.?\s*)?\d{1,6}|(?:19|20)\d\d`
+	scopeFirst = regexp.MustCompile(`(?i)^(?:(` + scopeZh + `)\s*(?:的|里的|里|中的|中|有关|关于|:|,|，)?\s*|(` + scopeEn + `)(?:\s*[:,]\s*|\s+(?:about|on)\s+|\s+))(.+)$`)
+	scopeLast  = regexp.MustCompile(`(?i)^(.+?)(?:\s*(?:在|于)?\s*(` + scopeZh + `)(?:里|中)?|\s+(?:in|from|of)?\s*(` + scopeEn + `))$`)
+	digits     = regexp.MustCompile(`\d+`)
+)
+
+// boundToTime are the characters that, after 年 or 周, make a word of time with it
+// (年度, 年底, 周五, 周末) rather than follow a scope.
+const boundToTime = "度底初末内以前后中一二三四五六日天"
+
+// scopedOf splits what a follower typed into a scope and what to search for in it:
+// "最新一期 个人信息", "第137期的GDPR", "GDPR in the latest issue", "2020年 数据安全"; false when
+// it names no scope or nothing beside it.
+func scopedOf(q string) (scope, string, bool) {
+	t := strings.Join(strings.Fields(width.Fold.String(q)), " ")
+	var word, rest string
+	if m := scopeFirst.FindStringSubmatchIndex(t); m != nil {
+		if m[2] >= 0 {
+			word = t[m[2]:m[3]]
+			// "2020年度报告", "上周五": the year or week binds to the next character.
+			if r, _ := utf8.DecodeRuneInString(t[m[3]:]); (strings.HasSuffix(word, "年") || strings.HasSuffix(word, "周")) && strings.ContainsRune(boundToTime, r) {
+				return scope{}, "", false
+			}
+		} else {
+			word = t[m[4]:m[5]]
+		}
+		rest = t[m[6]:m[7]]
+	} else if m := scopeLast.FindStringSubmatch(t); m != nil {
+		word, rest = m[2]+m[3], m[1]
+	} else {
+		return scope{}, "", false
+	}
+	rest = strings.TrimSpace(rest)
+	if !readable(rest) {
+		return scope{}, "", false
+	}
+	if k, _ := intentOf(rest); k != intentSearch {
+		return scope{}, "", false // "最新 帮助", "2020 137期": not a search in a scope
+	}
+	w := strings.ToLower(word)
+	switch {
+	case previousWords[w] || previousWords[strings.TrimPrefix(w, "the ")]:
+		return scope{kind: intentPrevious}, rest, true
+	case latestWords[w] || w == "最新的一期":
+		return scope{kind: intentLatest}, rest, true
+	}
+	n, _ := strconv.Atoi(digits.FindString(w))
+	if strings.Contains(w, "年") || isYear(n) && !strings.ContainsAny(w, "期") && !strings.HasPrefix(w, "no") && !strings.HasPrefix(w, "issue") {
+		return scope{kind: intentYear, n: n}, rest, true
+	}
+	return scope{kind: intentNumber, n: n}, rest, true
 }
 
 // replyLang is the language to answer in: the query's, or where it has no letters (digits,

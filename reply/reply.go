@@ -18,6 +18,10 @@ import (
 // Index is what replies need of the search index; *search.Index has it.
 type Index interface {
 	Search(ctx context.Context, q string, limit int) ([]search.Hit, error)
+	// SearchIn is Search among the items of the issues numbered in alone.
+	SearchIn(ctx context.Context, q string, in []int, limit int) ([]search.Hit, error)
+	// IssuesOf returns the issues dated in year, the newest first.
+	IssuesOf(year int) []search.Issue
 	// Finds reports whether Search would find items with every term of q.
 	Finds(ctx context.Context, q string) (bool, error)
 	Issue(number int) (search.Issue, bool)
@@ -257,8 +261,14 @@ func answerText(ctx context.Context, q string, idx Index, cfg Config) (Reply, er
 			return as(noIssues(l), OutcomeNoIssue, l), nil
 		}
 		return as(issueReply(is, idx, l), outcome, l), nil
+	case intentYear:
+		return yearReply(n, idx, l)
 	case intentNumber:
 		is, ok := idx.Issue(n)
+		if !ok && isYear(n) {
+			// "2020": no issue has that number, so it is the year.
+			return yearReply(n, idx, l)
+		}
 		if !ok {
 			if l == issue.LangZh {
 				return as(Reply{Type: Text, Content: fmt.Sprintf("没有找到第%d期。发送“最新”查看最新一期。", n)}, OutcomeNoIssue, l), nil
@@ -267,6 +277,9 @@ func answerText(ctx context.Context, q string, idx Index, cfg Config) (Reply, er
 		}
 		return as(issueReply(is, idx, l), OutcomeIssue, l), nil
 	}
+	if sc, rest, ok := scopedOf(q); ok {
+		return answerScoped(ctx, sc, rest, idx, l, cfg)
+	}
 	hits, err := idx.Search(ctx, q, listed+1)
 	if err != nil {
 		return Reply{}, err
@@ -274,6 +287,12 @@ func answerText(ctx context.Context, q string, idx Index, cfg Config) (Reply, er
 	if len(hits) == 0 {
 		return as(noMatch(ctx, q, idx, l, cfg.NoMatch), OutcomeNoMatch, l), nil
 	}
+	return answerHits(hits, q, l, ""), nil
+}
+
+// answerHits answers with what a search found: one card for a clear leader that answers
+// the whole query, else a list headed by heading(q, where).
+func answerHits(hits []search.Hit, q string, l issue.Lang, where string) Reply {
 	// One card only for a clear leader that answers the whole query: a partial match is a
 	// list that says so.
 	if !hits[0].Partial && (len(hits) == 1 || hits[0].Score >= leadRatio*hits[1].Score) {
@@ -287,7 +306,7 @@ func answerText(ctx context.Context, q string, idx Index, cfg Config) (Reply, er
 				PicURL:      is.CoverURL,
 				Issue:       d.IssueNumber,
 				ItemID:      d.ItemID,
-			}}}, OutcomeItems, l), nil
+			}}}, OutcomeItems, l)
 		}
 		// No article to link to: the list, the leader first, says where to find it.
 	}
@@ -298,8 +317,138 @@ func answerText(ctx context.Context, q string, idx Index, cfg Config) (Reply, er
 	if hits[0].Partial {
 		outcome = OutcomePartial
 	}
-	return as(list(hits, q, l), outcome, l), nil
+	return as(list(hits, heading(q, hits[0].Partial, where, l), q, l), outcome, l)
 }
+
+// answerScoped answers a search in a scope ("最新一期 个人信息"): the scope's matching items;
+// where the scope has none, or is no issue at all, it says so and answers from every
+// issue.
+func answerScoped(ctx context.Context, sc scope, q string, idx Index, l issue.Lang, cfg Config) (Reply, error) {
+	numbers, where := resolve(sc, idx, l)
+	hits, err := idx.SearchIn(ctx, q, numbers, listed+1)
+	if err != nil {
+		return Reply{}, err
+	}
+	if len(hits) > 0 {
+		return answerHits(hits, q, l, where), nil
+	}
+	if hits, err = idx.Search(ctx, q, listed+1); err != nil {
+		return Reply{}, err
+	}
+	if len(hits) == 0 {
+		return as(noMatch(ctx, q, idx, l, cfg.NoMatch), OutcomeNoMatch, l), nil
+	}
+	if len(hits) > listed {
+		hits = hits[:listed]
+	}
+	var head string
+	switch {
+	case numbers == nil && l == issue.LangZh:
+		head = fmt.Sprintf("没有找到%s。其他各期中", where)
+	case numbers == nil && sc.kind == intentYear:
+		head = fmt.Sprintf("There are no issues from %d. In the other issues, ", sc.n)
+	case numbers == nil && sc.kind == intentNumber:
+		head = fmt.Sprintf("There is no issue No. %d. In the other issues, ", sc.n)
+	case numbers == nil:
+		head = fmt.Sprintf("There is no %s. In the other issues, ", where)
+	case l == issue.LangZh:
+		head = fmt.Sprintf("%s中没有与“%s”相关的内容。其他各期中", where, clean(q, 20))
+	default:
+		head = fmt.Sprintf("Nothing in %s about “%s”. In the other issues, ", where, clean(q, 40))
+	}
+	outcome := OutcomeItems
+	if hits[0].Partial {
+		outcome = OutcomePartial
+	}
+	h := heading(q, hits[0].Partial, "", l)
+	if l != issue.LangZh {
+		h = strings.ToLower(h[:1]) + h[1:] // "In the other issues, items about …"
+	}
+	return as(list(hits, head+h, q, l), outcome, l), nil
+}
+
+// resolve is the issues a scope names, and how a reply in l calls them (nil when it
+// names none: "第999期", a year without issues).
+func resolve(sc scope, idx Index, l issue.Lang) ([]int, string) {
+	zh := l == issue.LangZh
+	switch sc.kind {
+	case intentYear:
+		var numbers []int
+		for _, is := range idx.IssuesOf(sc.n) {
+			numbers = append(numbers, is.Number)
+		}
+		if zh {
+			return numbers, fmt.Sprintf("%d年的周报", sc.n)
+		}
+		return numbers, fmt.Sprintf("the issues of %d", sc.n)
+	case intentLatest, intentPrevious:
+		get, zhName, enName := idx.Latest, "最新一期", "the latest issue"
+		if sc.kind == intentPrevious {
+			get, zhName, enName = idx.Previous, "上一期", "the previous issue"
+		}
+		is, ok := get()
+		switch {
+		case !ok && zh:
+			return nil, zhName
+		case !ok:
+			return nil, enName
+		case zh:
+			return []int{is.Number}, fmt.Sprintf("%s（第%d期）", zhName, is.Number)
+		}
+		return []int{is.Number}, fmt.Sprintf("%s (No. %d)", enName, is.Number)
+	}
+	var numbers []int
+	if _, ok := idx.Issue(sc.n); ok {
+		numbers = []int{sc.n}
+	}
+	if zh {
+		return numbers, fmt.Sprintf("第%d期", sc.n)
+	}
+	return numbers, fmt.Sprintf("No. %d", sc.n)
+}
+
+// yearReply lists the issues of a year, the newest first, each with its first titles.
+func yearReply(year int, idx Index, l issue.Lang) (Reply, error) {
+	zh := l == issue.LangZh
+	issues := idx.IssuesOf(year)
+	if len(issues) == 0 {
+		if zh {
+			return as(Reply{Type: Text, Content: fmt.Sprintf("没有找到%d年的周报。发送“最新”查看最新一期。", year)}, OutcomeNoIssue, l), nil
+		}
+		return as(Reply{Type: Text, Content: fmt.Sprintf("There are no issues from %d. Send “latest” for the newest issue.", year)}, OutcomeNoIssue, l), nil
+	}
+	var b strings.Builder
+	if zh {
+		fmt.Fprintf(&b, "%d年的周报（%d期）：", year, len(issues))
+	} else {
+		fmt.Fprintf(&b, "Issues of %d (%d):", year, len(issues))
+	}
+	for i, is := range issues {
+		line := "\n" + strings.Trim(issueLabel(is, l), "（）()") + " " + titles(is, idx, l, 24)
+		if is.ArticleURL != "" {
+			if zh {
+				line += ` <a href="` + is.ArticleURL + `">阅读</a>`
+			} else {
+				line += ` <a href="` + is.ArticleURL + `">Read</a>`
+			}
+		}
+		if i == maxYearIssues || b.Len()+len(line) > MaxTextBytes {
+			break
+		}
+		b.WriteString(line)
+	}
+	if len(issues) > maxYearIssues {
+		if zh {
+			b.WriteString("\n……发送期号（如“第" + strconv.Itoa(issues[len(issues)-1].Number) + "期”）查看那一期。")
+		} else {
+			b.WriteString("\n… Send an issue number (such as “" + strconv.Itoa(issues[len(issues)-1].Number) + "”) to read it.")
+		}
+	}
+	return as(Reply{Type: Text, Content: b.String()}, OutcomeIssue, l), nil
+}
+
+// maxYearIssues is how many issues a year's list shows.
+const maxYearIssues = 10
 
 // chineseOnly marks, in an English reply, text that exists in Chinese only.
 const chineseOnly = " (Chinese only)"
@@ -323,20 +472,35 @@ func describeItem(d search.Doc, q string, l issue.Lang) string {
 	return Snippet(d.Body.In(l), q, 120)
 }
 
-// list answers with several items: title, issue and date, and a link to the issue.
-func list(hits []search.Hit, q string, l issue.Lang) Reply {
-	var b strings.Builder
-	partial := hits[0].Partial
-	switch {
-	case partial && l == issue.LangZh:
-		fmt.Fprintf(&b, "没有同时包含“%s”全部关键词的内容，以下是部分匹配：", clean(q, 20))
-	case partial:
-		fmt.Fprintf(&b, "Nothing has every word of “%s”; partial matches:", clean(q, 40))
-	case l == issue.LangZh:
-		fmt.Fprintf(&b, "与“%s”相关的内容：", clean(q, 20))
-	default:
-		fmt.Fprintf(&b, "Items about “%s”:", clean(q, 40))
+// heading opens a list of what q found (in where, a scope's name, or "" for every issue).
+func heading(q string, partial bool, where string, l issue.Lang) string {
+	zh := l == issue.LangZh
+	in := ""
+	if where != "" {
+		if zh {
+			in = where + "中"
+		} else {
+			in = " in " + where
+		}
 	}
+	switch {
+	case partial && zh:
+		return fmt.Sprintf("%s没有同时包含“%s”全部关键词的内容，以下是部分匹配：", in, clean(q, 20))
+	case partial:
+		return fmt.Sprintf("Nothing%s has every word of “%s”; partial matches:", in, clean(q, 40))
+	case zh:
+		return fmt.Sprintf("%s与“%s”相关的内容：", in, clean(q, 20))
+	case where != "":
+		return fmt.Sprintf("Items%s about “%s”:", in, clean(q, 40))
+	}
+	return fmt.Sprintf("Items about “%s”:", clean(q, 40))
+}
+
+// list answers with several items under a heading: title, issue and date, and a link to
+// the issue.
+func list(hits []search.Hit, heading, q string, l issue.Lang) Reply {
+	var b strings.Builder
+	b.WriteString(heading)
 	r := Reply{Type: Text}
 	for i, h := range hits {
 		is := h.Issue
@@ -501,13 +665,13 @@ func help(ctx context.Context, idx Index, l issue.Lang) Reply {
 		if len(ex) > 0 {
 			text += "，例如" + quotedList(ex, l)
 		}
-		return Reply{Type: Text, Content: text + "。\n发送“最新”查看最新一期，“上一期”查看前一期；发送期号（如“135”或“第135期”）查看那一期。"}
+		return Reply{Type: Text, Content: text + "。\n发送“最新”查看最新一期，“上一期”查看前一期；发送期号（如“135”或“第135期”）查看那一期，期号加关键词（如“第135期 个人信息”）只在那一期中查找。"}
 	}
 	text := "Send a keyword to find items of the newsletter, in English or Chinese"
 	if len(ex) > 0 {
 		text += ": " + quotedList(ex, l)
 	}
-	return Reply{Type: Text, Content: text + ".\nSend “latest” for the newest issue, “previous” for the one before, or an issue number such as “135”."}
+	return Reply{Type: Text, Content: text + ".\nSend “latest” for the newest issue, “previous” for the one before, or an issue number such as “135”; add a keyword to search that issue alone (“No. 135 contact tracing”)."}
 }
 
 // greeting answers hello, an emoji or anything without words: a short hello and how to

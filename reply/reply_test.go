@@ -523,3 +523,62 @@ func quoted(s string) []string {
 		s = s[j+len("”"):]
 	}
 }
+
+// A search in a scope, as followers put it before or after their words, in both
+// languages: the scope's items alone; where it has none, or is no issue, a reply that
+// says so and answers from every issue; a year alone lists its issues.
+func TestScopedSearches(t *testing.T) {
+	x := index(t, true)
+	for _, c := range []struct {
+		q       string
+		heading string // the text reply opens with this ("" for a news card)
+		issue   string // every item answered is of this issue ("" for any)
+		outcome string
+	}{
+		{"最新一期 个人信息", "最新一期（第136期）中与“个人信息”相关的内容", "136-", OutcomeItems},
+		{"个人信息 最新一期", "最新一期（第136期）中与“个人信息”相关的内容", "136-", OutcomeItems},
+		{"最新一期的个人信息", "最新一期（第136期）中与“个人信息”相关的内容", "136-", OutcomeItems},
+		{"第135期 个人信息", "第135期中与“个人信息”相关的内容", "135-", OutcomeItems},
+		{"135期个人信息", "第135期中与“个人信息”相关的内容", "135-", OutcomeItems},
+		{"上一期 接触者追踪", "", "135-", OutcomeItems},
+		{"contact tracing in the latest issue", "", "136-", OutcomeItems},
+		{"No. 135 personal information", "Items in No. 135 about “personal information”", "135-", OutcomeItems},
+		{"第136期的区块链", "第136期中没有与“区块链”相关的内容。其他各期中与“区块链”相关的内容", "135-", OutcomeItems},
+		{"latest blockchain", "Nothing in the latest issue (No. 136) about “blockchain”. In the other issues, items about “blockchain”", "135-", OutcomeItems},
+		{"第999期 个人信息", "没有找到第999期。其他各期中与“个人信息”相关的内容", "", OutcomeItems},
+		{"2020年 个人信息", "2020年的周报中与“个人信息”相关的内容", "", OutcomeItems},
+		{"2019 personal information", "There are no issues from 2019. In the other issues, items about “personal information”", "", OutcomeItems},
+		{"2020", "2020年的周报（2期）：\n第136期 2020-04-27", "", OutcomeIssue},
+		{"２０２０年", "2020年的周报（2期）", "", OutcomeIssue},
+		{"issues of 2020", "Issues of 2020 (2):\nNo. 136, 2020-04-27", "", OutcomeIssue},
+		{"2019", "没有找到2019年的周报", "", OutcomeNoIssue},
+		{"No. 999 contact tracing", "There is no issue No. 999. In the other issues, items about “contact tracing”", "", OutcomeItems},
+		{"最新一期 量子计算", "没有找到与“量子计算”相关的内容", "", OutcomeNoMatch},
+	} {
+		r := ask(t, x, text(c.q), Config{})
+		if r.Outcome != c.outcome {
+			t.Errorf("%q: outcome %s, want %s (%q)", c.q, r.Outcome, c.outcome, r.Content)
+		}
+		if c.heading == "" && r.Type != News || c.heading != "" && !strings.HasPrefix(r.Content, c.heading) {
+			t.Errorf("%q → %s %q %+v, want it to open with %q", c.q, r.Type, r.Content, r.Articles, c.heading)
+		}
+		ids := r.ItemIDs
+		for _, a := range r.Articles {
+			ids = append(ids, a.ItemID)
+		}
+		if c.issue != "" && len(ids) == 0 {
+			t.Errorf("%q: no items", c.q)
+		}
+		for _, id := range ids {
+			if !strings.HasPrefix(id, c.issue) {
+				t.Errorf("%q answered %s, want items of %s", c.q, id, c.issue)
+			}
+		}
+	}
+	// Words that only look like scopes are searched as they are.
+	for _, q := range []string{"2020年度报告", "上周五", "new york privacy", "GB/T 35273-2020", "最新"} {
+		if sc, rest, ok := scopedOf(q); ok {
+			t.Errorf("%q read as a search of %q in %+v", q, rest, sc)
+		}
+	}
+}
