@@ -3,8 +3,8 @@ package search
 import (
 	"bytes"
 	"context"
-	"math"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
