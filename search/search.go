@@ -121,6 +121,16 @@ type Index struct {
 	closing      bool
 
 	recentDays recentDays
+	found      findsMemo
+}
+
+// findsMemo holds what Finds answered in one generation of the index: help and no-match
+// replies ask it of the same few keywords every time, and at 100,000 items each ask is a
+// search of its own (a no-match reply took 6 ms).
+type findsMemo struct {
+	mu    sync.Mutex
+	gen   uint64
+	found map[string]bool
 }
 
 // SetGlossary replaces the glossary queries are expanded with (DefaultGlossary unless set).
@@ -1100,6 +1110,36 @@ func (x *Index) Finds(ctx context.Context, q string) (bool, error) {
 	if q == "" {
 		return false, nil
 	}
+	gen := x.gen.Load()
+	m := &x.found
+	m.mu.Lock()
+	found, known := m.found[q]
+	known = known && m.gen == gen
+	m.mu.Unlock()
+	if known {
+		return found, nil
+	}
+	found, err := x.finds(ctx, q)
+	if err != nil {
+		return false, err
+	}
+	m.mu.Lock()
+	// An answer is kept under the generation read before it was searched: the index was
+	// at least that new. Later generations never look it up; a newer one starts afresh.
+	if gen > m.gen || m.found == nil {
+		m.gen, m.found = gen, map[string]bool{}
+	}
+	if gen == m.gen && len(m.found) < maxFindsMemo {
+		m.found[q] = found
+	}
+	m.mu.Unlock()
+	return found, nil
+}
+
+// maxFindsMemo bounds what findsMemo holds: the keywords replies suggest are a few dozen.
+const maxFindsMemo = 256
+
+func (x *Index) finds(ctx context.Context, q string) (bool, error) {
 	forms := queryForms(q)
 	bq := x.query(forms, false, allFields, false)
 	if bq == nil {

@@ -536,6 +536,37 @@ func TestFindsAgreesWithSearch(t *testing.T) {
 
 // The latest and previous issues follow every put, replacement and removal, as a scan of
 // every issue finds them.
+// Finds remembers its answers for one generation of the index only: an issue put or
+// removed changes what it finds.
+func TestFindsFollowsChanges(t *testing.T) {
+	x := newIndex(t)
+	ctx := context.Background()
+	finds := func(q string) bool {
+		t.Helper()
+		ok, err := x.Finds(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ok
+	}
+	if finds("GDPR") || !finds("区块链") {
+		t.Fatal("the fixtures changed: 135 and 136 should not name GDPR, and should name 区块链")
+	}
+	is, docs := fromFile(t, "testdata/archive-137.md")
+	if err := x.Put(is, docs); err != nil {
+		t.Fatal(err)
+	}
+	if !finds("GDPR") {
+		t.Error("GDPR not found after issue 137, which names it, was put")
+	}
+	if err := x.Remove(137); err != nil {
+		t.Fatal(err)
+	}
+	if finds("GDPR") {
+		t.Error("GDPR still found after issue 137 was removed")
+	}
+}
+
 func TestNewestFollowChanges(t *testing.T) {
 	x := emptyIndex(t)
 	rnd := rand.New(rand.NewPCG(1, 2))
