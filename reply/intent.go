@@ -34,8 +34,9 @@ var (
 	helpWords = set("帮助", "help", "h", "使用帮助", "帮忙", "怎么用", "如何使用", "使用说明", "说明", "菜单", "menu",
 		"help me", "help pls", "help plz", "help please", "pls help", "please help", "how to use", "how does this work", "what can you do")
 	latestWords = set("最新", "最新一期", "最新期", "本期", "这期", "这一期", "最近一期", "最新的一期", "最新动态", "最新消息", "最新内容",
+		"最近有什么新闻", "最近有什么", "有什么新闻", "有什么新消息", "最近有什么新消息", "本周新闻", "这周有什么",
 		"latest", "new", "newest", "latest issue", "the latest issue", "newest issue", "this week", "this week's issue", "current issue",
-		"latest news", "what's new")
+		"latest news", "what's new", "what is new", "what's new this week", "what is new this week", "anything new", "any news", "news")
 	previousWords = set("上一期", "上期", "前一期", "上周", "上周那期", "previous", "previous issue", "last week", "last week's issue", "the issue before")
 	greetingWords = set("你好", "您好", "你好啊", "您好啊", "在吗", "在么", "在不在", "哈喽", "嗨", "早上好", "下午好", "晚上好", "早",
 		"hi", "hello", "hey", "hello there", "hi there", "good morning", "good afternoon", "good evening", "yo")
@@ -118,6 +119,42 @@ func firstNumber(groups []string) int {
 
 // isYear reports whether n reads as a year of the newsletter's era.
 func isYear(n int) bool { return n >= 1990 && n <= 2099 }
+
+var (
+	// What followers put around a keyword when they write a sentence: "请问有没有关于数据出境
+	// 的新规？", "hi, any news on GDPR?". Stripped before the keyword is read (keyword).
+	fillerZhFirst = regexp.MustCompile(`^(?:(?:请问|麻烦问一下|麻烦|你好|您好|嗨)[，,\s]*)?(?:我想(?:要)?(?:了解|知道|查|找|看|问)(?:一下)?|帮我(?:查|找|搜)(?:一下)?|请?(?:查一下|找一下|搜一下|搜索一下|搜索|查询|查找)|有没有|有什么|是否有)?\s*(?:关于|有关)?\s*`)
+	fillerZhLast  = regexp.MustCompile(`(?:(?:的?相关的?|的)(?:新闻|消息|资讯|内容|文章|报道|动态|新规|规定)?)?\s*(?:吗|呢|么|嘛)?$`)
+	fillerEnFirst = regexp.MustCompile(`(?i)^(?:(?:hi|hello|hey)\b[,!.\s]*)?(?:(?:any|the|latest)\s+(?:news|updates?|items?)\s+(?:on|about|regarding)|anything\s+(?:new\s+)?(?:on|about|regarding)|` +
+		`(?:do\s+you\s+have|is\s+there|are\s+there)\s+any(?:thing)?\s+(?:news\s+|items?\s+)?(?:on|about|regarding)|tell\s+me\s+about|what\s+about|` +
+		`news\s+(?:on|about)|updates?\s+on|info(?:rmation)?\s+(?:on|about)|search\s+(?:for\s+)?|look\s+up|show\s+me|` +
+		`i\s+(?:want|would\s+like)\s+to\s+(?:know|read)\s+about)?\s*`)
+	fillerEnLast = regexp.MustCompile(`(?i)(?:[,\s]+(?:please|pls|plz|thanks|thank\s+you))?$`)
+)
+
+// keyword is what a follower asks for without the sentence around it, or q itself when
+// nothing would be left.
+func keyword(q string) string {
+	k := strings.TrimFunc(q, loose)
+	for _, re := range []*regexp.Regexp{fillerZhFirst, fillerEnFirst} {
+		k = re.ReplaceAllString(k, "")
+	}
+	for _, re := range []*regexp.Regexp{fillerEnLast, fillerZhLast} {
+		k = strings.TrimRightFunc(k, loose)
+		k = re.ReplaceAllString(k, "")
+	}
+	k = strings.TrimSpace(k)
+	if !readable(k) {
+		return strings.TrimSpace(q)
+	}
+	return k
+}
+
+// loose is what a keyword may lose at its ends: spaces and punctuation, but not the
+// marks that belong to it (《网络安全法》, “cybersecurity review”, #135).
+func loose(r rune) bool {
+	return unicode.IsSpace(r) || unicode.IsPunct(r) && !strings.ContainsRune("#《》()（）“”\"'", r)
+}
 
 // A scope narrows a search to some issues: the latest, the previous, one by number, or a
 // year's.

@@ -233,6 +233,11 @@ func answerText(ctx context.Context, q string, idx Index, cfg Config) (Reply, er
 	q = capRunes(strings.TrimSpace(q), MaxQueryRunes)
 	l := replyLang(q, accountLang(cfg))
 	kind, n := intentOf(q)
+	if kind == intentSearch {
+		// "请问有没有关于数据出境的新规？" asks for 数据出境; "hi, latest?" for the latest issue.
+		q = keyword(q)
+		kind, n = intentOf(q)
+	}
 	switch kind {
 	case intentHelp:
 		return as(help(ctx, idx, l), OutcomeHelp, l), nil

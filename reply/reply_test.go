@@ -582,3 +582,47 @@ func TestScopedSearches(t *testing.T) {
 		}
 	}
 }
+
+// The sentence around a keyword, as followers write it in either language, is not
+// searched for; what is left is read as anything else they type.
+func TestKeywordInASentence(t *testing.T) {
+	for _, c := range []struct{ q, want string }{
+		{"有没有关于数据出境的新规", "数据出境"},
+		{"请问个人信息保护法的相关内容？", "个人信息保护法"},
+		{"我想了解一下等保", "等保"},
+		{"帮我查一下网络安全审查", "网络安全审查"},
+		{"个人信息？", "个人信息"},
+		{"hi, any news on GDPR?", "GDPR"},
+		{"tell me about contact tracing please", "contact tracing"},
+		{"Do you have anything about PIPL?", "PIPL"},
+		{"search for CCPA", "CCPA"},
+		{"《网络安全法》", "《网络安全法》"},
+		// Words that only look like a sentence's are kept.
+		{"查处违法App", "查处违法App"},
+		{"personal information", "personal information"},
+		{"information on", "information on"},
+		{"有没有", "有没有"},
+		{"？？", "？？"},
+	} {
+		if got := keyword(c.q); got != c.want {
+			t.Errorf("keyword(%q) = %q, want %q", c.q, got, c.want)
+		}
+	}
+	x := index(t, true)
+	for _, c := range []struct{ q, want string }{
+		{"最近有什么新闻", "第136期"},
+		{"what is new this week?", "No. 136"},
+		{"请问最新一期", "第136期"},
+		{"hi, any news on contact tracing?", "contact tracing"},
+		{"有没有关于个人信息的内容", "与“个人信息”相关的内容"},
+	} {
+		r := ask(t, x, text(c.q), Config{})
+		got := r.Content
+		for _, a := range r.Articles {
+			got += a.Title + a.Description
+		}
+		if !strings.Contains(strings.ToLower(got), strings.ToLower(c.want)) || r.Outcome == OutcomePartial || r.Outcome == OutcomeNoMatch {
+			t.Errorf("%q → %s %q, want %q", c.q, r.Outcome, got, c.want)
+		}
+	}
+}
