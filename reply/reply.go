@@ -430,13 +430,7 @@ func yearReply(year int, idx Index, l issue.Lang) (Reply, error) {
 	}
 	for i, is := range issues {
 		line := "\n" + strings.Trim(issueLabel(is, l), "（）()") + " " + titles(is, idx, l, 24)
-		if is.ArticleURL != "" {
-			if zh {
-				line += ` <a href="` + is.ArticleURL + `">阅读</a>`
-			} else {
-				line += ` <a href="` + is.ArticleURL + `">Read</a>`
-			}
-		}
+		line += readLink(is, l)
 		if i == maxYearIssues || b.Len()+len(line) > MaxTextBytes {
 			break
 		}
@@ -510,13 +504,7 @@ func list(hits []search.Hit, heading, q string, l issue.Lang) Reply {
 	for i, h := range hits {
 		is := h.Issue
 		line := "\n" + strconv.Itoa(i+1) + ". " + inLang(h.Title, l) + " " + issueLabel(is, l)
-		if is.ArticleURL != "" {
-			if l == issue.LangZh {
-				line += ` <a href="` + is.ArticleURL + `">阅读</a>`
-			} else {
-				line += ` <a href="` + is.ArticleURL + `">Read</a>`
-			}
-		}
+		line += readLink(is, l)
 		if len(hits) == 1 {
 			line += "\n" + describeItem(h.Doc, q, l)
 		}
@@ -528,6 +516,18 @@ func list(hits []search.Hit, heading, q string, l issue.Lang) Reply {
 	}
 	r.Content = b.String()
 	return r
+}
+
+// readLink is a link to an issue's article, as a line of a text reply in l ends with it
+// ("" for an issue without one).
+func readLink(is search.Issue, l issue.Lang) string {
+	switch {
+	case is.ArticleURL == "":
+		return ""
+	case l == issue.LangZh:
+		return ` <a href="` + is.ArticleURL + `">阅读</a>`
+	}
+	return ` <a href="` + is.ArticleURL + `">Read</a>`
 }
 
 func issueLabel(is search.Issue, l issue.Lang) string {

@@ -263,6 +263,25 @@ func (pq plannedQuery) score(ls leafLists, id uint64) (float64, bool) {
 	return s * pq.st.norm, ok
 }
 
+// ranked scores the items among the first depth postings of any leaf, and returns how
+// many items that is and those the query matches, best first (ties by ID).
+func (pq plannedQuery) ranked(ls leafLists, depth int) (int, []posting) {
+	items := map[uint64]bool{}
+	for _, l := range ls.sorted {
+		for _, p := range l[:min(depth, len(l))] {
+			items[p.id] = true
+		}
+	}
+	var out []posting
+	for id := range items {
+		if s, ok := pq.score(ls, id); ok {
+			out = append(out, posting{id, s})
+		}
+	}
+	slices.SortFunc(out, byScore)
+	return len(items), out
+}
+
 // bleveScores are the scores bleve's searchers give every item q matches.
 func (x *Index) bleveScores(ctx context.Context, r index.IndexReader, q query.Query) (map[uint64]float64, error) {
 	s, err := q.Searcher(scoring(ctx), r, x.idx.Mapping(), search.SearcherOptions{})
@@ -380,37 +399,13 @@ func BenchmarkArchiveThreshold(b *testing.B) {
 				b.Fatal(err)
 			}
 			// The 100 best, from every item any leaf matches.
-			every := map[uint64]bool{}
-			for _, l := range ls.sorted {
-				for _, p := range l {
-					every[p.id] = true
-				}
-			}
-			var all []posting
-			for id := range every {
-				if s, ok := pq.score(ls, id); ok {
-					all = append(all, posting{id, s})
-				}
-			}
-			slices.SortFunc(all, byScore)
+			_, all := pq.ranked(ls, math.MaxInt)
 			best100 := map[uint64]bool{}
 			for _, p := range all[:min(100, len(all))] {
 				best100[p.id] = true
 			}
 			for d, depth := range depths {
-				items := map[uint64]bool{}
-				for _, l := range ls.sorted {
-					for _, p := range l[:min(depth, len(l))] {
-						items[p.id] = true
-					}
-				}
-				var scored []posting
-				for id := range items {
-					if s, ok := pq.score(ls, id); ok {
-						scored = append(scored, posting{id, s})
-					}
-				}
-				slices.SortFunc(scored, byScore)
+				items, scored := pq.ranked(ls, depth)
 				bound, _ := pq.p.score(func(i int) (float64, bool) {
 					l := ls.sorted[i]
 					if len(l) <= depth {
@@ -418,7 +413,7 @@ func BenchmarkArchiveThreshold(b *testing.B) {
 					}
 					return l[depth].score * pq.leaves[i].boost * pq.st.idf[i], true
 				})
-				read[d] += len(items)
+				read[d] += items
 				for _, p := range scored[:min(100, len(scored))] {
 					if best100[p.id] {
 						found[d]++
