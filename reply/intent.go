@@ -124,10 +124,10 @@ var (
 	// What followers put around a keyword when they write a sentence: "请问有没有关于数据出境
 	// 的新规？", "hi, any news on GDPR?". Stripped before the keyword is read (keyword).
 	fillerZhFirst = regexp.MustCompile(`^(?:(?:请问|麻烦问一下|麻烦|你好|您好|嗨)[，,\s]*)?(?:我想(?:要)?(?:了解|知道|查|找|看|问)(?:一下)?|帮我(?:查|找|搜)(?:一下)?|请?(?:查一下|找一下|搜一下|搜索一下|搜索|查询|查找)|有没有|有什么|是否有)?\s*(?:关于|有关)?\s*`)
-	fillerZhLast  = regexp.MustCompile(`(?:(?:的?相关的?|的)(?:新闻|消息|资讯|内容|文章|报道|动态|新规|规定)?)?\s*(?:吗|呢|么|嘛)?$`)
+	fillerZhLast  = regexp.MustCompile(`(?:(?:的?相关的?|的)(?:新闻|消息|资讯|内容|文章|报道|动态|新规|规定)?|(?:都|里|中)?(?:有什么|有哪些|有啥|讲了什么|讲了啥|说了什么|写了什么)(?:内容|新闻)?)?\s*(?:吗|呢|么|嘛)?$`)
 	fillerEnFirst = regexp.MustCompile(`(?i)^(?:(?:hi|hello|hey)\b[,!.\s]*)?(?:(?:any|the|latest)\s+(?:news|updates?|items?)\s+(?:on|about|regarding)|anything\s+(?:new\s+)?(?:on|about|regarding)|` +
 		`(?:do\s+you\s+have|is\s+there|are\s+there)\s+any(?:thing)?\s+(?:news\s+|items?\s+)?(?:on|about|regarding)|tell\s+me\s+about|what\s+about|` +
-		`news\s+(?:on|about)|updates?\s+on|info(?:rmation)?\s+(?:on|about)|search\s+(?:for\s+)?|look\s+up|show\s+me|` +
+		`what(?:'s|\s+is)\s+in|news\s+(?:on|about)|updates?\s+on|info(?:rmation)?\s+(?:on|about)|search\s+(?:for\s+)?|look\s+up|show\s+me|` +
 		`i\s+(?:want|would\s+like)\s+to\s+(?:know|read)\s+about)?\s*`)
 	fillerEnLast = regexp.MustCompile(`(?i)(?:[,\s]+(?:please|pls|plz|thanks|thank\s+you))?$`)
 )

@@ -597,6 +597,9 @@ func TestKeywordInASentence(t *testing.T) {
 		{"Do you have anything about PIPL?", "PIPL"},
 		{"search for CCPA", "CCPA"},
 		{"《网络安全法》", "《网络安全法》"},
+		{"第137期有什么", "第137期"},
+		{"最新一期都讲了什么？", "最新一期"},
+		{"what's in issue 137?", "issue 137"},
 		// Words that only look like a sentence's are kept.
 		{"查处违法App", "查处违法App"},
 		{"personal information", "personal information"},
@@ -613,6 +616,8 @@ func TestKeywordInASentence(t *testing.T) {
 		{"最近有什么新闻", "第136期"},
 		{"what is new this week?", "No. 136"},
 		{"请问最新一期", "第136期"},
+		{"第135期有哪些内容", "第135期"},
+		{"what is in No. 135?", "No. 135"},
 		{"hi, any news on contact tracing?", "contact tracing"},
 		{"有没有关于个人信息的内容", "与“个人信息”相关的内容"},
 	} {
