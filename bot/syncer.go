@@ -185,6 +185,10 @@ func Ask(ctx context.Context, st Store, text string, cfg reply.Config, opt Index
 	if err != nil || !explain {
 		return r, nil, err
 	}
-	ex, err := idx.Explain(ctx, text, 5)
+	q, in, ok := reply.Searched(text, idx)
+	if !ok {
+		return r, nil, nil // not a search: nothing to explain
+	}
+	ex, err := idx.ExplainIn(ctx, q, in, 5)
 	return r, &ex, err
 }

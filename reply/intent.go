@@ -200,7 +200,7 @@ func scopedOf(q string) (scope, string, bool) {
 	} else {
 		return scope{}, "", false
 	}
-	rest = strings.TrimSpace(rest)
+	rest = keyword(rest) // "最新一期里有没有个人信息"
 	if !readable(rest) {
 		return scope{}, "", false
 	}

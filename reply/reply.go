@@ -232,12 +232,7 @@ func lang(q string) issue.Lang {
 func answerText(ctx context.Context, q string, idx Index, cfg Config) (Reply, error) {
 	q = capRunes(strings.TrimSpace(q), MaxQueryRunes)
 	l := replyLang(q, accountLang(cfg))
-	kind, n := intentOf(q)
-	if kind == intentSearch {
-		// "请问有没有关于数据出境的新规？" asks for 数据出境; "hi, latest?" for the latest issue.
-		q = keyword(q)
-		kind, n = intentOf(q)
-	}
+	q, kind, n := read(q)
 	switch kind {
 	case intentHelp:
 		return as(help(ctx, idx, l), OutcomeHelp, l), nil
@@ -285,6 +280,42 @@ func answerText(ctx context.Context, q string, idx Index, cfg Config) (Reply, er
 	if sc, rest, ok := scopedOf(q); ok {
 		return answerScoped(ctx, sc, rest, idx, l, cfg)
 	}
+	return answerSearch(ctx, q, idx, l, cfg)
+}
+
+// read is what a text asks for: an intent (and the number it names), or a search, with
+// the text to search without the sentence around its keyword.
+func read(q string) (string, intentKind, int) {
+	kind, n := intentOf(q)
+	if kind == intentSearch {
+		// "请问有没有关于数据出境的新规？" asks for 数据出境; "hi, latest?" for the latest issue.
+		q = keyword(q)
+		kind, n = intentOf(q)
+	}
+	return q, kind, n
+}
+
+// Searched is what Answer searches when a follower sends q, for staff's explanations:
+// the keyword, without the sentence around it or the scope beside it, and the issues
+// the scope names (nil: every issue; empty: a scope that names none, where the reply
+// answers from every issue); false when q is not a search ("latest", "help").
+func Searched(q string, idx Index) (string, []int, bool) {
+	q, kind, _ := read(capRunes(strings.TrimSpace(q), MaxQueryRunes))
+	if kind != intentSearch {
+		return "", nil, false
+	}
+	if sc, rest, ok := scopedOf(q); ok {
+		in, _ := resolve(sc, idx, issue.LangZh)
+		if in == nil {
+			in = []int{}
+		}
+		return rest, in, true
+	}
+	return q, nil, true
+}
+
+// answerSearch answers a search of every issue.
+func answerSearch(ctx context.Context, q string, idx Index, l issue.Lang, cfg Config) (Reply, error) {
 	hits, err := idx.Search(ctx, q, listed+1)
 	if err != nil {
 		return Reply{}, err

@@ -1171,6 +1171,8 @@ type Explanation struct {
 	Concepts []Concept
 	// Rest is what was searched as words.
 	Rest string
+	// In are the issues searched (nil: every issue).
+	In []int
 	// Partial: no item had every term; items with half of them were taken.
 	Partial bool
 	Hits    []Hit
@@ -1180,8 +1182,21 @@ type Explanation struct {
 
 // Explain searches as Search does and says how.
 func (x *Index) Explain(ctx context.Context, q string, limit int) (Explanation, error) {
-	hits, why, err := x.run(ctx, q, nil, limit, true)
-	ex := Explanation{Forms: queryForms(strings.TrimSpace(q)), Hits: hits, Why: why}
+	return x.ExplainIn(ctx, q, nil, limit)
+}
+
+// ExplainIn searches as SearchIn does and says how; in nil is every issue.
+func (x *Index) ExplainIn(ctx context.Context, q string, in []int, limit int) (Explanation, error) {
+	if in != nil && len(in) == 0 {
+		in = []int{} // no issue: nothing found, as SearchIn finds nothing
+	}
+	var hits []Hit
+	var why string
+	var err error
+	if in == nil || len(in) > 0 {
+		hits, why, err = x.run(ctx, q, in, limit, true)
+	}
+	ex := Explanation{Forms: queryForms(strings.TrimSpace(q)), In: in, Hits: hits, Why: why}
 	ex.Concepts, ex.Rest = x.glossary.Find(ex.Forms[0])
 	ex.Partial = len(hits) > 0 && hits[0].Partial
 	return ex, err

@@ -260,4 +260,24 @@ func TestAskExplain(t *testing.T) {
 			t.Errorf("explain lacks %q:\n%s", want, out)
 		}
 	}
+	// It explains what the reply searched: the keyword out of its sentence, in its scope.
+	if _, err := run(t, "import", "../../search/testdata/archive-138.md"); err != nil {
+		t.Fatal(err)
+	}
+	out, err = run(t, "ask", "--explain", "请问第137期有没有关于等保测评的内容？")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"query:     等保测评\n", "within:    No. 137\n", "1. 137-4"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("explain lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "138-") {
+		t.Errorf("explain went outside issue 137:\n%s", out)
+	}
+	// An intent is not a search: nothing to explain.
+	if out, err = run(t, "ask", "--explain", "最新一期"); err != nil || strings.Contains(out, "how it was searched") {
+		t.Errorf("latest explained as a search (%v):\n%s", err, out)
+	}
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -292,6 +293,16 @@ func (a *App) Ask(ctx context.Context, query string, asJSON, explain bool) error
 func writeExplanation(w io.Writer, ex *search.Explanation) {
 	fmt.Fprintln(w, "\n--- how it was searched")
 	fmt.Fprintf(w, "query:     %s\n", strings.Join(ex.Forms, "  or  "))
+	if ex.In != nil {
+		numbers := make([]string, len(ex.In))
+		for i, n := range ex.In {
+			numbers[i] = "No. " + strconv.Itoa(n)
+		}
+		if len(numbers) == 0 {
+			numbers = []string{"none (the scope names no issue: the reply searches every issue)"}
+		}
+		fmt.Fprintf(w, "within:    %s\n", strings.Join(numbers, ", "))
+	}
 	for _, c := range ex.Concepts {
 		fmt.Fprintf(w, "glossary:  %q → any of %s\n", c.Used, strings.Join(c.Entry.Forms(), ", "))
 	}
