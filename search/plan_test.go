@@ -366,7 +366,8 @@ func TestPlanScoresAsBleve(t *testing.T) {
 // has more postings (a plan's score only grows with its leaves'). The 100 best are proven
 // when the 100th of the items read scores more than that.
 //
-// It reports, for each depth, how many of the queries are proven, how many items a query
+// It reports the postings of the whole index (what an index of our own would hold to score
+// any item by random access) and, for each depth, how many of the queries are proven, how many items a query
 // reads, and how many of the 100 best are among the 100 best items read (what the cut
 // would find, unproven); and the time a Search spends in its two stages: the candidate search
 // (collect) and rescoring the candidates' titles and bodies.
@@ -448,6 +449,32 @@ func BenchmarkArchiveThreshold(b *testing.B) {
 		b.ReportMetric(float64(read[d])/float64(len(synthetic.Queries)), fmt.Sprintf("items/query@%d", depth))
 		b.ReportMetric(float64(found[d])/float64(len(synthetic.Queries)), fmt.Sprintf("best-found/100@%d", depth))
 	}
+	// What an index of our own would hold in memory to score any item by random access:
+	// every posting of every text field (without positions).
+	all := 0
+	for _, f := range []string{"title_zh", "body_zh", "title_en", "body_en", "title_zh1", "body_zh1"} {
+		dict, err := r.FieldDict(f)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for {
+			e, err := dict.Next()
+			if err != nil {
+				b.Fatal(err)
+			}
+			if e == nil {
+				break
+			}
+			all += int(e.Count)
+		}
+		dict.Close()
+	}
+	docs, err := r.DocCount()
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(all), "index-postings")
+	b.ReportMetric(float64(all)/float64(docs), "postings/item")
 	n := float64(b.N * len(synthetic.Queries))
 	b.ReportMetric(float64(collect.Microseconds())/1000/n, "collect-ms/query")
 	b.ReportMetric(float64(rescore.Microseconds())/1000/n, "rescore-ms/query")
