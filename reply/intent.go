@@ -127,7 +127,7 @@ var (
 	fillerZhLast  = regexp.MustCompile(`(?:(?:的?相关的?|的)(?:新闻|消息|资讯|内容|文章|报道|动态|新规|规定)?|(?:都|里|中)?(?:有什么|有哪些|有啥|讲了什么|讲了啥|说了什么|写了什么)(?:内容|新闻)?)?\s*(?:吗|呢|么|嘛)?$`)
 	fillerEnFirst = regexp.MustCompile(`(?i)^(?:(?:hi|hello|hey)\b[,!.\s]*)?(?:(?:any|the|latest)\s+(?:news|updates?|items?)\s+(?:on|about|regarding)|anything\s+(?:new\s+)?(?:on|about|regarding)|` +
 		`(?:do\s+you\s+have|is\s+there|are\s+there)\s+any(?:thing)?\s+(?:news\s+|items?\s+)?(?:on|about|regarding)|tell\s+me\s+about|what\s+about|` +
-		`what(?:'s|\s+is)\s+in|news\s+(?:on|about)|updates?\s+on|info(?:rmation)?\s+(?:on|about)|search\s+(?:for\s+)?|look\s+up|show\s+me|` +
+		`what(?:'s|\s+is)\s+in|news\s+(?:on|about)|updates?\s+on|info(?:rmation)?\s+(?:on|about)|search\s+for|search\s*:|look\s+up|show\s+me|` +
 		`i\s+(?:want|would\s+like)\s+to\s+(?:know|read)\s+about)?\s*`)
 	fillerEnLast = regexp.MustCompile(`(?i)(?:[,\s]+(?:please|pls|plz|thanks|thank\s+you))?$`)
 )

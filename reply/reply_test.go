@@ -605,6 +605,8 @@ func TestKeywordInASentence(t *testing.T) {
 		{"查处违法App", "查处违法App"},
 		{"personal information", "personal information"},
 		{"information on", "information on"},
+		{"search engine", "search engine"},
+		{"search: GDPR", "GDPR"},
 		{"有没有", "有没有"},
 		{"？？", "？？"},
 	} {
