@@ -169,7 +169,7 @@ var (
 	scopeZh = `最新的一期|最新一期|最近一期|最新期|最新|本期|这一期|这期|上一期|前一期|上期|上周那期|上周|第\s*\d{1,6}\s*期|\d{1,6}\s*期|(?:19|20)\d\d\s*年(?:的?周报)?`
 	scopeEn = `the latest issue|latest issue|newest issue|current issue|this week's issue|latest|newest|the previous issue|previous issue|` +
 		`last week's issue|previous|last week|no\.?\s*\d{1,6}|issue\s*(?:no\.?\s*)?\d{1,6}|(?:19|20)\d\d`
-	scopeFirst = regexp.MustCompile(`(?i)^(?:(` + scopeZh + `)\s*(?:的|里的|里|中的|中|有关|关于|:|,|，)?\s*|(` + scopeEn + `)(?:\s*[:,]\s*|\s+(?:about|on)\s+|\s+))(.+)$`)
+	scopeFirst = regexp.MustCompile(`(?i)^(?:(` + scopeZh + `)\s*(?:里有没有|中有没有|有没有|里的|中的|里有|中有|有关|关于|的|里|中|有|:|,|，)?\s*|(` + scopeEn + `)(?:\s*[:,]\s*|\s+(?:about|on)\s+|\s+))(.+)$`)
 	scopeLast  = regexp.MustCompile(`(?i)^(.+?)(?:\s*(?:在|于)?\s*(` + scopeZh + `)(?:里|中)?|\s+(?:in|from|of)?\s*(` + scopeEn + `))$`)
 	digits     = regexp.MustCompile(`\d+`)
 )

@@ -541,6 +541,8 @@ func TestScopedSearches(t *testing.T) {
 		{"请问最新一期里有没有个人信息的内容？", "最新一期（第136期）中与“个人信息”相关的内容", "136-", OutcomeItems},
 		{"第135期 个人信息", "第135期中与“个人信息”相关的内容", "135-", OutcomeItems},
 		{"135期个人信息", "第135期中与“个人信息”相关的内容", "135-", OutcomeItems},
+		{"最新一期有个人信息吗？", "最新一期（第136期）中与“个人信息”相关的内容", "136-", OutcomeItems},
+		{"第135期里有没有区块链", "", "135-", OutcomeItems},
 		{"上一期 接触者追踪", "", "135-", OutcomeItems},
 		{"contact tracing in the latest issue", "", "136-", OutcomeItems},
 		{"No. 135 personal information", "Items in No. 135 about “personal information”", "135-", OutcomeItems},
