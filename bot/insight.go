@@ -55,13 +55,18 @@ func newRecorder(to Insight, log logrus.FieldLogger) *recorder {
 
 // record queues one answered message: text, recognised voice, or a menu click.
 func (r *recorder) record(openID string, m reply.Message, answer reply.Reply, latency time.Duration) {
-	text := m.Content
+	// A search counts as its keyword ("有没有关于区块链的内容" and "最新一期 区块链" are asks
+	// for 区块链); anything else as it was sent, and a menu click as its button.
+	text := answer.Searched
 	switch {
-	case strings.EqualFold(m.Type, "voice"):
-		text = m.Recognition
 	case strings.EqualFold(m.Type, "event") && strings.EqualFold(m.Event, "click"):
 		text = "menu:" + m.EventKey
-	case !strings.EqualFold(m.Type, "text"):
+	case text != "":
+	case strings.EqualFold(m.Type, "voice"):
+		text = m.Recognition
+	case strings.EqualFold(m.Type, "text"):
+		text = m.Content
+	default:
 		return
 	}
 	lang := "zh"

@@ -32,28 +32,29 @@ func TestServiceRecordsWhatFollowersAsk(t *testing.T) {
 	pub := httptest.NewServer(s.Public())
 	defer pub.Close()
 	f := follower.New(pub.URL+"/wechat", "bottoken", follower.Plain)
-	for _, q := range []string{"  区块链 ", "量子计算", "latest", "hello"} {
+	for _, q := range []string{"  区块链 ", "量子计算", "latest", "hello", "有没有关于区块链的内容？", "第135期 区块链"} {
 		if _, err := f.Text(ctx, q); err != nil {
 			t.Fatal(err)
 		}
 	}
 	s.Close() // writes what is queued
-	if n, _ := st.CountQueries(ctx, f.OpenID); n != 4 {
-		t.Fatalf("%d records of the follower, want 4", n)
+	if n, _ := st.CountQueries(ctx, f.OpenID); n != 6 {
+		t.Fatalf("%d records of the follower, want 6", n)
 	}
 	counts, _ := st.Outcomes(ctx, time.Now().Add(-time.Hour))
 	got := map[string]int{}
 	for _, c := range counts {
 		got[c.Value] = c.N
 	}
-	if got["items"] != 1 || got["no_match"] != 1 || got["latest"] != 1 || got["greeting"] != 1 {
+	if got["items"] != 3 || got["no_match"] != 1 || got["latest"] != 1 || got["greeting"] != 1 {
 		t.Errorf("outcomes %v", got)
 	}
 	top, _ := st.TopQueries(ctx, time.Now().Add(-time.Hour), 10, "items")
-	if len(top) != 1 || top[0].Value != "区块链" {
+	// The sentence and the scope count as asks for their keyword.
+	if len(top) != 1 || top[0].Value != "区块链" || top[0].N != 3 {
 		t.Errorf("normalized query: %+v", top)
 	}
-	if n, _ := st.Forget(ctx, f.OpenID); n != 4 {
+	if n, _ := st.Forget(ctx, f.OpenID); n != 6 {
 		t.Errorf("forget deleted %d", n)
 	}
 }

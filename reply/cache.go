@@ -121,7 +121,7 @@ func (c *Cache) Bytes() int {
 
 // size is the bytes r holds.
 func (r Reply) size() int {
-	n := len(r.Type) + len(r.Content)
+	n := len(r.Type) + len(r.Content) + len(r.Searched)
 	for _, id := range r.ItemIDs {
 		n += len(id) + 16
 	}

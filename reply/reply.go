@@ -83,6 +83,9 @@ type Reply struct {
 	Outcome string
 	// Lang is the language it was answered in.
 	Lang issue.Lang
+	// Searched is the keyword searched for, normalized (Normalize), without the sentence
+	// or the scope around it: what insight counts a search as ("" for anything else).
+	Searched string
 }
 
 // Outcomes of a reply.
@@ -278,9 +281,13 @@ func answerText(ctx context.Context, q string, idx Index, cfg Config) (Reply, er
 		return as(issueReply(is, idx, l), OutcomeIssue, l), nil
 	}
 	if sc, rest, ok := scopedOf(q); ok {
-		return answerScoped(ctx, sc, rest, idx, l, cfg)
+		r, err := answerScoped(ctx, sc, rest, idx, l, cfg)
+		r.Searched = Normalize(rest)
+		return r, err
 	}
-	return answerSearch(ctx, q, idx, l, cfg)
+	r, err := answerSearch(ctx, q, idx, l, cfg)
+	r.Searched = Normalize(q)
+	return r, err
 }
 
 // read is what a text asks for: an intent (and the number it names), or a search, with
