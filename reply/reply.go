@@ -379,7 +379,12 @@ func answerScoped(ctx context.Context, sc scope, q string, idx Index, l issue.La
 		return Reply{}, err
 	}
 	if len(hits) == 0 {
-		return as(noMatch(ctx, q, idx, l, cfg.NoMatch), OutcomeNoMatch, l), nil
+		r := noMatch(ctx, q, idx, l, cfg.NoMatch)
+		if numbers == nil {
+			// "第999期 量子计算": neither the issue nor the words.
+			r.Content = missing(sc, where, l) + r.Content
+		}
+		return as(r, OutcomeNoMatch, l), nil
 	}
 	if len(hits) > listed {
 		hits = hits[:listed]
@@ -387,13 +392,9 @@ func answerScoped(ctx context.Context, sc scope, q string, idx Index, l issue.La
 	var head string
 	switch {
 	case numbers == nil && l == issue.LangZh:
-		head = fmt.Sprintf("没有找到%s。其他各期中", where)
-	case numbers == nil && sc.kind == intentYear:
-		head = fmt.Sprintf("There are no issues from %d. In the other issues, ", sc.n)
-	case numbers == nil && sc.kind == intentNumber:
-		head = fmt.Sprintf("There is no issue No. %d. In the other issues, ", sc.n)
+		head = missing(sc, where, l) + "其他各期中"
 	case numbers == nil:
-		head = fmt.Sprintf("There is no %s. In the other issues, ", where)
+		head = missing(sc, where, l) + "In the other issues, "
 	case l == issue.LangZh:
 		head = fmt.Sprintf("%s中没有与“%s”相关的内容。其他各期中", where, clean(q, 20))
 	default:
@@ -408,6 +409,19 @@ func answerScoped(ctx context.Context, sc scope, q string, idx Index, l issue.La
 		h = strings.ToLower(h[:1]) + h[1:] // "In the other issues, items about …"
 	}
 	return as(list(hits, head+h, q, l), outcome, l), nil
+}
+
+// missing says, in l, that the scope (called where) names no issue.
+func missing(sc scope, where string, l issue.Lang) string {
+	switch {
+	case l == issue.LangZh:
+		return fmt.Sprintf("没有找到%s。", where)
+	case sc.kind == intentYear:
+		return fmt.Sprintf("There are no issues from %d. ", sc.n)
+	case sc.kind == intentNumber:
+		return fmt.Sprintf("There is no issue No. %d. ", sc.n)
+	}
+	return fmt.Sprintf("There is no %s. ", where)
 }
 
 // resolve is the issues a scope names, and how a reply in l calls them (nil when it

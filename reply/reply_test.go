@@ -557,6 +557,8 @@ func TestScopedSearches(t *testing.T) {
 		{"2019", "没有找到2019年的周报", "", OutcomeNoIssue},
 		{"No. 999 contact tracing", "There is no issue No. 999. In the other issues, items about “contact tracing”", "", OutcomeItems},
 		{"最新一期 量子计算", "没有找到与“量子计算”相关的内容", "", OutcomeNoMatch},
+		{"第999期 量子计算", "没有找到第999期。没有找到与“量子计算”相关的内容", "", OutcomeNoMatch},
+		{"No. 999 quantum computing", "There is no issue No. 999. Nothing found for “quantum computing”", "", OutcomeNoMatch},
 	} {
 		r := ask(t, x, text(c.q), Config{})
 		if r.Outcome != c.outcome {
