@@ -20,21 +20,20 @@ func FuzzRead(f *testing.F) {
 		if !utf8.ValidString(q) {
 			return
 		}
-		q = capRunes(q, MaxQueryRunes) // as Answer reads a message
-		k, kind, _ := read(q)
-		if kind != intentSearch {
+		a := read(q)
+		if a.kind != intentSearch {
 			return
 		}
-		if readable(q) && !readable(k) {
-			t.Errorf("read(%q) searches %q, with nothing readable left", q, k)
+		if readable(a.text) && !readable(a.q) {
+			t.Errorf("read(%q) searches %q, with nothing readable left", q, a.q)
 		}
-		if sc, rest, ok := scopedOf(k); ok {
-			if !readable(rest) || sc.kind != intentLatest && sc.kind != intentPrevious && sc.kind != intentNumber && sc.kind != intentYear {
-				t.Errorf("scopedOf(%q) = %+v, %q", k, sc, rest)
+		if a.scoped {
+			if !readable(a.q) || a.scope.kind != intentLatest && a.scope.kind != intentPrevious && a.scope.kind != intentNumber && a.scope.kind != intentYear {
+				t.Errorf("read(%q) = %+v", q, a)
 			}
-			// The keyword is a part of the text the scope was read from.
-			if from := strings.Join(strings.Fields(width.Fold.String(k)), " "); !strings.Contains(from, rest) {
-				t.Errorf("scopedOf(%q): %q is not part of %q", k, rest, from)
+			// The keyword is a part of what was sent, as the scope was read from it.
+			if from := strings.Join(strings.Fields(width.Fold.String(a.text)), " "); !strings.Contains(from, a.q) {
+				t.Errorf("read(%q): %q is not part of %q", q, a.q, from)
 			}
 		}
 	})

@@ -37,7 +37,7 @@ var (
 		"最近有什么新闻", "最近有什么", "有什么新闻", "有什么新消息", "最近有什么新消息", "本周新闻", "这周有什么",
 		"latest", "new", "newest", "latest issue", "the latest issue", "newest issue", "this week", "this week's issue", "current issue",
 		"latest news", "what's new", "what is new", "what's new this week", "what is new this week", "anything new", "any news", "news")
-	previousWords = set("上一期", "上期", "前一期", "上周", "上周那期", "previous", "previous issue", "last week", "last week's issue", "the issue before")
+	previousWords = set("上一期", "上期", "前一期", "上周", "上周那期", "previous", "previous issue", "the previous issue", "last week", "last week's issue", "the issue before")
 	greetingWords = set("你好", "您好", "你好啊", "您好啊", "在吗", "在么", "在不在", "哈喽", "嗨", "早上好", "下午好", "晚上好", "早",
 		"hi", "hello", "hey", "hello there", "hi there", "good morning", "good afternoon", "good evening", "yo")
 	thanksWords = set("谢谢", "多谢", "感谢", "谢谢你", "谢谢您", "谢啦", "谢了", "好的谢谢", "收到谢谢", "thanks", "thank you", "thx", "ty",
@@ -208,14 +208,15 @@ func scopedOf(q string) (scope, string, bool) {
 		return scope{}, "", false // "最新 帮助", "2020 137期": not a search in a scope
 	}
 	w := strings.ToLower(word)
-	switch {
-	case previousWords[w] || previousWords[strings.TrimPrefix(w, "the ")]:
-		return scope{kind: intentPrevious}, rest, true
-	case latestWords[w] || w == "最新的一期":
-		return scope{kind: intentLatest}, rest, true
-	}
 	n, _ := strconv.Atoi(digits.FindString(w))
-	if strings.Contains(w, "年") || isYear(n) && !strings.ContainsAny(w, "期") && !strings.HasPrefix(w, "no") && !strings.HasPrefix(w, "issue") {
+	switch {
+	case previousWords[w]:
+		return scope{kind: intentPrevious}, rest, true
+	case latestWords[w]:
+		return scope{kind: intentLatest}, rest, true
+	case strings.Contains(w, "年") || strings.Trim(w, "0123456789") == "":
+		// The scopes' years: "2020年", or four digits alone (an issue's number comes
+		// with 期, No. or issue).
 		return scope{kind: intentYear, n: n}, rest, true
 	}
 	return scope{kind: intentNumber, n: n}, rest, true

@@ -224,18 +224,10 @@ func Answer(ctx context.Context, m Message, idx Index, cfg Config) (Reply, error
 	return as(Reply{Type: Text, Content: "目前只能读懂文字消息：请发送关键词，例如“个人信息”，或发送“帮助”。\nI can only read text for now: send a keyword such as “contact tracing”, or “help”."}, OutcomeUnsupported, accountLang(cfg)), nil
 }
 
-// lang is the language of the answer: Chinese for a Chinese query, else English.
-func lang(q string) issue.Lang {
-	if issue.Detect(q) == issue.LangZh {
-		return issue.LangZh
-	}
-	return issue.LangEn
-}
-
-func answerText(ctx context.Context, q string, idx Index, cfg Config) (Reply, error) {
-	q = capRunes(strings.TrimSpace(q), MaxQueryRunes)
-	l := replyLang(q, accountLang(cfg))
-	q, kind, n := read(q)
+func answerText(ctx context.Context, text string, idx Index, cfg Config) (Reply, error) {
+	a := read(text)
+	l := replyLang(a.text, accountLang(cfg))
+	kind, n := a.kind, a.n
 	switch kind {
 	case intentHelp:
 		return as(help(ctx, idx, l), OutcomeHelp, l), nil
@@ -273,52 +265,65 @@ func answerText(ctx context.Context, q string, idx Index, cfg Config) (Reply, er
 			return yearReply(n, idx, l)
 		}
 		if !ok {
-			if l == issue.LangZh {
-				return as(Reply{Type: Text, Content: fmt.Sprintf("没有找到第%d期。发送“最新”查看最新一期。", n)}, OutcomeNoIssue, l), nil
-			}
-			return as(Reply{Type: Text, Content: fmt.Sprintf("There is no issue No. %d. Send “latest” for the newest issue.", n)}, OutcomeNoIssue, l), nil
+			sc := scope{kind: intentNumber, n: n}
+			_, where := resolve(sc, idx, l)
+			return as(Reply{Type: Text, Content: missing(sc, where, l) + latestHint(l)}, OutcomeNoIssue, l), nil
 		}
 		return as(issueReply(is, idx, l), OutcomeIssue, l), nil
 	}
-	if sc, rest, ok := scopedOf(q); ok {
-		r, err := answerScoped(ctx, sc, rest, idx, l, cfg)
-		r.Searched = Normalize(rest)
-		return r, err
+	var r Reply
+	var err error
+	if a.scoped {
+		r, err = answerScoped(ctx, a.scope, a.q, idx, l, cfg)
+	} else {
+		r, err = answerSearch(ctx, a.q, idx, l, cfg)
 	}
-	r, err := answerSearch(ctx, q, idx, l, cfg)
-	r.Searched = Normalize(q)
+	r.Searched = Normalize(a.q)
 	return r, err
 }
 
-// read is what a text asks for: an intent (and the number it names), or a search, with
-// the text to search without the sentence around its keyword.
-func read(q string) (string, intentKind, int) {
-	kind, n := intentOf(q)
-	if kind == intentSearch {
-		// "请问有没有关于数据出境的新规？" asks for 数据出境; "hi, latest?" for the latest issue.
-		q = keyword(q)
-		kind, n = intentOf(q)
-	}
-	return q, kind, n
+// asked is what a text asks for: an intent and the number it names, or a search for q,
+// within scope where scoped.
+type asked struct {
+	text   string // what was sent, trimmed, at most MaxQueryRunes
+	kind   intentKind
+	n      int
+	q      string // a search's keyword, without the sentence or the scope around it
+	scope  scope
+	scoped bool
 }
 
-// Searched is what Answer searches when a follower sends q, for staff's explanations:
-// the keyword, without the sentence around it or the scope beside it, and the issues
-// the scope names (nil: every issue; empty: a scope that names none, where the reply
-// answers from every issue); false when q is not a search ("latest", "help").
-func Searched(q string, idx Index) (string, []int, bool) {
-	q, kind, _ := read(capRunes(strings.TrimSpace(q), MaxQueryRunes))
-	if kind != intentSearch {
+// read reads what a follower sent: "请问有没有关于数据出境的新规？" asks for 数据出境, "hi,
+// latest?" for the latest issue, "最新一期 个人信息" for 个人信息 in the latest issue.
+func read(text string) asked {
+	a := asked{text: capRunes(strings.TrimSpace(text), MaxQueryRunes)}
+	a.q = a.text
+	if a.kind, a.n = intentOf(a.q); a.kind != intentSearch {
+		return a
+	}
+	a.q = keyword(a.q)
+	if a.kind, a.n = intentOf(a.q); a.kind == intentSearch {
+		if sc, rest, ok := scopedOf(a.q); ok {
+			a.scope, a.q, a.scoped = sc, rest, true
+		}
+	}
+	return a
+}
+
+// Searched is what Answer searches when a follower sends text, for staff's explanations:
+// the keyword, without the sentence around it or the scope beside it, and the issues the
+// scope names (nil: every issue, as the reply searches when the scope names none);
+// false when text is not a search ("latest", "help").
+func Searched(text string, idx Index) (string, []int, bool) {
+	a := read(text)
+	if a.kind != intentSearch {
 		return "", nil, false
 	}
-	if sc, rest, ok := scopedOf(q); ok {
-		in, _ := resolve(sc, idx, issue.LangZh)
-		if in == nil {
-			in = []int{}
-		}
-		return rest, in, true
+	var in []int
+	if a.scoped {
+		in, _ = resolve(a.scope, idx, issue.LangZh)
 	}
-	return q, nil, true
+	return a.q, in, true
 }
 
 // answerSearch answers a search of every issue.
@@ -356,11 +361,15 @@ func answerHits(hits []search.Hit, q string, l issue.Lang, where string) Reply {
 	if len(hits) > listed {
 		hits = hits[:listed]
 	}
-	outcome := OutcomeItems
+	return as(list(hits, heading(q, hits[0].Partial, where, l), q, l), hitsOutcome(hits), l)
+}
+
+// hitsOutcome is the outcome of a reply listing hits: partial when they are.
+func hitsOutcome(hits []search.Hit) string {
 	if hits[0].Partial {
-		outcome = OutcomePartial
+		return OutcomePartial
 	}
-	return as(list(hits, heading(q, hits[0].Partial, where, l), q, l), outcome, l)
+	return OutcomeItems
 }
 
 // answerScoped answers a search in a scope ("最新一期 个人信息"): the scope's matching items;
@@ -389,26 +398,28 @@ func answerScoped(ctx context.Context, sc scope, q string, idx Index, l issue.La
 	if len(hits) > listed {
 		hits = hits[:listed]
 	}
-	var head string
+	var lead string
 	switch {
-	case numbers == nil && l == issue.LangZh:
-		head = missing(sc, where, l) + "其他各期中"
 	case numbers == nil:
-		head = missing(sc, where, l) + "In the other issues, "
+		lead = missing(sc, where, l)
 	case l == issue.LangZh:
-		head = fmt.Sprintf("%s中没有与“%s”相关的内容。其他各期中", where, clean(q, 20))
+		lead = fmt.Sprintf("%s中没有与“%s”相关的内容。", where, clean(q, 20))
 	default:
-		head = fmt.Sprintf("Nothing in %s about “%s”. In the other issues, ", where, clean(q, 40))
+		lead = fmt.Sprintf("Nothing in %s about “%s”. ", where, clean(q, 40))
 	}
-	outcome := OutcomeItems
-	if hits[0].Partial {
-		outcome = OutcomePartial
-	}
-	h := heading(q, hits[0].Partial, "", l)
+	other := "其他各期"
 	if l != issue.LangZh {
-		h = strings.ToLower(h[:1]) + h[1:] // "In the other issues, items about …"
+		other = "the other issues"
 	}
-	return as(list(hits, head+h, q, l), outcome, l), nil
+	return as(list(hits, lead+heading(q, hits[0].Partial, other, l), q, l), hitsOutcome(hits), l), nil
+}
+
+// latestHint ends a reply that found nothing by pointing to the latest issue.
+func latestHint(l issue.Lang) string {
+	if l == issue.LangZh {
+		return "发送“最新”查看最新一期。"
+	}
+	return "Send “latest” for the newest issue."
 }
 
 // missing says, in l, that the scope (called where) names no issue.
@@ -469,10 +480,9 @@ func yearReply(year int, idx Index, l issue.Lang) (Reply, error) {
 	zh := l == issue.LangZh
 	issues := idx.IssuesOf(year)
 	if len(issues) == 0 {
-		if zh {
-			return as(Reply{Type: Text, Content: fmt.Sprintf("没有找到%d年的周报。发送“最新”查看最新一期。", year)}, OutcomeNoIssue, l), nil
-		}
-		return as(Reply{Type: Text, Content: fmt.Sprintf("There are no issues from %d. Send “latest” for the newest issue.", year)}, OutcomeNoIssue, l), nil
+		sc := scope{kind: intentYear, n: year}
+		_, where := resolve(sc, idx, l)
+		return as(Reply{Type: Text, Content: missing(sc, where, l) + latestHint(l)}, OutcomeNoIssue, l), nil
 	}
 	var b strings.Builder
 	if zh {
@@ -481,7 +491,7 @@ func yearReply(year int, idx Index, l issue.Lang) (Reply, error) {
 		fmt.Fprintf(&b, "Issues of %d (%d):", year, len(issues))
 	}
 	for i, is := range issues {
-		line := "\n" + strings.Trim(issueLabel(is, l), "（）()") + " " + titles(is, idx, l, 24)
+		line := "\n" + issueName(is, l) + " " + titles(is, idx, l, 24)
 		line += readLink(is, l)
 		if i == maxYearIssues || b.Len()+len(line) > MaxTextBytes {
 			break
@@ -541,10 +551,8 @@ func heading(q string, partial bool, where string, l issue.Lang) string {
 		return fmt.Sprintf("Nothing%s has every word of “%s”; partial matches:", in, clean(q, 40))
 	case zh:
 		return fmt.Sprintf("%s与“%s”相关的内容：", in, clean(q, 20))
-	case where != "":
-		return fmt.Sprintf("Items%s about “%s”:", in, clean(q, 40))
 	}
-	return fmt.Sprintf("Items about “%s”:", clean(q, 40))
+	return fmt.Sprintf("Items%s about “%s”:", in, clean(q, 40))
 }
 
 // list answers with several items under a heading: title, issue and date, and a link to
@@ -582,11 +590,20 @@ func readLink(is search.Issue, l issue.Lang) string {
 	return ` <a href="` + is.ArticleURL + `">Read</a>`
 }
 
+// issueLabel is an issue's number and date in brackets, after an item's title.
 func issueLabel(is search.Issue, l issue.Lang) string {
 	if l == issue.LangZh {
-		return fmt.Sprintf("（第%d期 %s）", is.Number, is.Date)
+		return "（" + issueName(is, l) + "）"
 	}
-	return fmt.Sprintf("(No. %d, %s)", is.Number, is.Date)
+	return "(" + issueName(is, l) + ")"
+}
+
+// issueName is an issue's number and date: 第135期 2020-04, No. 135, 2020-04.
+func issueName(is search.Issue, l issue.Lang) string {
+	if l == issue.LangZh {
+		return fmt.Sprintf("第%d期 %s", is.Number, is.Date)
+	}
+	return fmt.Sprintf("No. %d, %s", is.Number, is.Date)
 }
 
 // issueReply answers with a whole issue: one news article when it has a URL, else its
@@ -781,9 +798,9 @@ func noMatch(ctx context.Context, q string, idx Index, l issue.Lang, opening str
 	switch {
 	case opening != "":
 	case zh:
-		b.WriteString("发送“最新”查看最新一期。")
+		b.WriteString(latestHint(l))
 	default:
-		b.WriteString(" Send “latest” for the newest issue.")
+		b.WriteString(" " + latestHint(l))
 	}
 	return Reply{Type: Text, Content: b.String()}
 }

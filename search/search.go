@@ -1094,10 +1094,13 @@ func (x *Index) IssuesOf(year int) []Issue {
 	}
 	x.mu.RUnlock()
 	slices.SortFunc(out, func(a, b Issue) int {
-		if newer(a, b) {
+		switch {
+		case newer(a, b):
 			return -1
+		case newer(b, a):
+			return 1
 		}
-		return 1
+		return 0
 	})
 	return out
 }
@@ -1187,15 +1190,7 @@ func (x *Index) Explain(ctx context.Context, q string, limit int) (Explanation, 
 
 // ExplainIn searches as SearchIn does and says how; in nil is every issue.
 func (x *Index) ExplainIn(ctx context.Context, q string, in []int, limit int) (Explanation, error) {
-	if in != nil && len(in) == 0 {
-		in = []int{} // no issue: nothing found, as SearchIn finds nothing
-	}
-	var hits []Hit
-	var why string
-	var err error
-	if in == nil || len(in) > 0 {
-		hits, why, err = x.run(ctx, q, in, limit, true)
-	}
+	hits, why, err := x.run(ctx, q, in, limit, true)
 	ex := Explanation{Forms: queryForms(strings.TrimSpace(q)), In: in, Hits: hits, Why: why}
 	ex.Concepts, ex.Rest = x.glossary.Find(ex.Forms[0])
 	ex.Partial = len(hits) > 0 && hits[0].Partial

@@ -276,6 +276,11 @@ func TestAskExplain(t *testing.T) {
 	if strings.Contains(out, "138-") {
 		t.Errorf("explain went outside issue 137:\n%s", out)
 	}
+	// A scope that names no issue: the reply searches every issue, and so does the
+	// explanation.
+	if out, err = run(t, "ask", "--explain", "第999期 等保测评"); err != nil || strings.Contains(out, "within:") || !strings.Contains(out, "1. 137-4") {
+		t.Errorf("a scope naming no issue explained (%v):\n%s", err, out)
+	}
 	// An intent is not a search: nothing to explain.
 	if out, err = run(t, "ask", "--explain", "最新一期"); err != nil || strings.Contains(out, "how it was searched") {
 		t.Errorf("latest explained as a search (%v):\n%s", err, out)

@@ -298,9 +298,6 @@ func writeExplanation(w io.Writer, ex *search.Explanation) {
 		for i, n := range ex.In {
 			numbers[i] = "No. " + strconv.Itoa(n)
 		}
-		if len(numbers) == 0 {
-			numbers = []string{"none (the scope names no issue: the reply searches every issue)"}
-		}
 		fmt.Fprintf(w, "within:    %s\n", strings.Join(numbers, ", "))
 	}
 	for _, c := range ex.Concepts {
